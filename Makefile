@@ -1,0 +1,27 @@
+# The README's two commands: `make demo` and `make test`. Both set up .venv first
+# when needed; every target is idempotent.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.mmfpn-setup
+CONFIG ?= configs/tiny/faster-rcnn_r18_paper-fpn_tiny.py
+export OMP_NUM_THREADS ?= 2
+
+.PHONY: setup demo test data clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml tools/setup_env.sh
+	bash tools/setup_env.sh
+	touch $(STAMP)
+
+data: setup
+	$(PY) tools/make_tiny.py
+
+demo: setup data
+	$(PY) tools/demo.py $(CONFIG)
+
+test: setup
+	$(PY) -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
+
+clean:
+	rm -rf work_dirs data/tiny

@@ -1,0 +1,61 @@
+"""Pictures a person looks at after training: detections and the loss curve."""
+import json
+import os
+import os.path as osp
+from typing import Dict, List, Sequence
+
+import matplotlib
+
+matplotlib.use('Agg')
+import matplotlib.pyplot as plt  # noqa: E402
+import mmcv  # noqa: E402
+from mmdet.apis import inference_detector, init_detector  # noqa: E402
+from mmdet.registry import VISUALIZERS  # noqa: E402
+
+
+def read_scalars(work_dir: str) -> List[Dict]:
+    """The training log records of the newest run in ``work_dir`` (mmengine's
+    ``vis_data/scalars.json``, one JSON object per line)."""
+    runs = sorted(d for d in os.listdir(work_dir) if osp.isfile(osp.join(work_dir, d, 'vis_data', 'scalars.json')))
+    if not runs:
+        raise FileNotFoundError(f'no */vis_data/scalars.json under {work_dir}')
+    with open(osp.join(work_dir, runs[-1], 'vis_data', 'scalars.json')) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def plot_loss_curve(work_dir: str, out_file: str) -> str:
+    """Plot every ``loss*`` term against the iteration; returns ``out_file``."""
+    records = [r for r in read_scalars(work_dir) if 'loss' in r]
+    keys = sorted({k for r in records for k in r if k.startswith('loss')})
+    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
+    for key in keys:
+        pts = [(r['iter'], r[key]) for r in records if key in r]
+        ax.plot(*zip(*pts), label=key, linewidth=2 if key == 'loss' else 1)
+    ax.set_xlabel('iteration')
+    ax.set_ylabel('loss')
+    ax.set_yscale('log')
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(f'training loss: {osp.basename(work_dir.rstrip("/"))}')
+    fig.tight_layout()
+    fig.savefig(out_file)
+    plt.close(fig)
+    return out_file
+
+
+def draw_detections(config: str, checkpoint: str, images: Sequence[str], out_dir: str,
+                    score_thr: float = 0.3) -> List[str]:
+    """Draw ground truth-free predictions (score >= ``score_thr``) on ``images``."""
+    model = init_detector(config, checkpoint, device='cpu')
+    visualizer = VISUALIZERS.build(dict(type='DetLocalVisualizer', name='mmfpn_demo'))
+    visualizer.dataset_meta = model.dataset_meta
+    os.makedirs(out_dir, exist_ok=True)
+    written = []
+    for path in images:
+        result = inference_detector(model, path)
+        img = mmcv.imread(path, channel_order='rgb')
+        out_file = osp.join(out_dir, osp.basename(path))
+        visualizer.add_datasample(osp.basename(path), img, data_sample=result, draw_gt=False,
+                                  pred_score_thr=score_thr, out_file=out_file)
+        written.append(out_file)
+    return written

@@ -1,0 +1,170 @@
+"""Assign each RoI to one pyramid level by its scale, then pool it there.
+
+Paper: Sec. 4.2 ("Feature Pyramid Networks for Fast R-CNN"), Eq. (1).
+"""
+import math
+from typing import List, Optional, Sequence, Tuple
+
+import torch
+from mmcv import ops as mmcv_ops
+from mmdet.models.roi_heads.roi_extractors import BaseRoIExtractor
+from mmdet.registry import MODELS
+from torch import Tensor, nn
+
+from mmfpn.ops.roi_pool import RoIPool
+
+#: Eq. (1): "224 is the canonical ImageNet pre-training size".
+CANONICAL_SCALE = 224
+#: Eq. (1): "k0 is the target level on which an RoI with w x h = 224^2 should be
+#: mapped into ... we set k0 to 4" (C4 is the single-scale Faster R-CNN feature).
+CANONICAL_LEVEL = 4
+#: Detectron adds 1e-6 inside the log (``log2(s / s0 + 1e-6)``) so that scales
+#: exactly on a level boundary are not pushed down by rounding; mmdet does the same
+#: relative to its ``finest_scale`` and so do we, which keeps parity with mmdet.
+LEVEL_EPS = 1e-6
+
+
+def map_rois_to_levels(rois: Tensor, finest_level: int, num_levels: int,
+                       canonical_scale: float = CANONICAL_SCALE,
+                       canonical_level: int = CANONICAL_LEVEL) -> Tensor:
+    """Pyramid level of each RoI, Eq. (1), as an index into the pooled levels.
+
+    ``k = floor(k0 + log2(sqrt(w * h) / 224))``, clamped to the available levels
+    (P2..P5 in the paper). Computed as ``finest_level + floor(log2(sqrt(w * h) /
+    finest_scale + eps))`` with ``finest_scale = 224 * 2^(finest_level - k0)``
+    (56 for P2), which is Eq. (1) rearranged and exactly what mmdet's
+    ``SingleRoIExtractor(finest_scale=56)`` computes.
+
+    Args:
+        rois: ``(R, 5)`` boxes ``(batch_index, x1, y1, x2, y2)``; width is ``x2 - x1``.
+        finest_level: ``k`` of the first pooled map (2 for P2).
+        num_levels: Number of pooled maps (4 for P2..P5).
+        canonical_scale: 224 in the paper.
+        canonical_level: ``k0`` = 4 in the paper.
+
+    Returns:
+        ``(R,)`` int64 in ``[0, num_levels)``: ``k - finest_level``.
+
+    Example:
+        >>> rois = torch.tensor([[0, 0, 0, 111.9, 111.9], [0, 0, 0, 112, 112]])
+        >>> map_rois_to_levels(rois, finest_level=2, num_levels=4).tolist()
+        [0, 1]
+    """
+    scale = torch.sqrt((rois[:, 3] - rois[:, 1]) * (rois[:, 4] - rois[:, 2]))
+    finest_scale = canonical_scale * 2.0**(finest_level - canonical_level)
+    level = torch.floor(torch.log2(scale / finest_scale + LEVEL_EPS))
+    return level.clamp(min=0, max=num_levels - 1).long()
+
+
+@MODELS.register_module()
+class PaperRoIExtractor(BaseRoIExtractor):
+    """Pool each RoI from the pyramid level its scale selects (Eq. 1).
+
+    Paper: Sec. 4.2, Eq. (1): ``k = floor(k0 + log2(sqrt(wh) / 224))``, ``k0 = 4``;
+    RoIs are pooled from P2..P5 (P6 is for the RPN only).
+
+    With ``roi_layer=dict(type='RoIAlign', ...)`` the output equals mmdet's
+    ``SingleRoIExtractor(finest_scale=56)``. Deviation: the paper (and Detectron at
+    the time) used RoI max pooling, ``roi_layer=dict(type='RoIPool',
+    output_size=7)``, which restores it; mmdet's and detectron2's configs use
+    RoIAlign. ``RoIPool`` runs on CPU too (see :mod:`mmfpn.ops.roi_pool`).
+
+    Args:
+        roi_layer: An mmcv RoI op config, e.g. ``dict(type='RoIAlign',
+            output_size=7, sampling_ratio=0)``.
+        out_channels: Channels of the pooled maps (256).
+        featmap_strides: Strides of the pooled maps, finest first, consecutive
+            powers of two, e.g. ``[4, 8, 16, 32]`` for P2..P5, or one stride for
+            a single level (Table 2(f) pools everything from P2).
+        canonical_scale: 224 (Eq. 1).
+        canonical_level: ``k0`` = 4 (Eq. 1).
+        init_cfg: Init config (the RoI ops have no weights).
+
+    Example:
+        >>> ext = PaperRoIExtractor(dict(type='RoIAlign', output_size=7,
+        ...                              sampling_ratio=0), 8, [4, 8, 16, 32])
+        >>> feats = [torch.rand(1, 8, 64 // 2**i, 64 // 2**i) for i in range(4)]
+        >>> ext(feats, torch.tensor([[0., 10, 10, 200, 150]])).shape
+        torch.Size([1, 8, 7, 7])
+    """
+
+    def __init__(self,
+                 roi_layer: dict,
+                 out_channels: int,
+                 featmap_strides: List[int],
+                 canonical_scale: float = CANONICAL_SCALE,
+                 canonical_level: int = CANONICAL_LEVEL,
+                 init_cfg: Optional[dict] = None) -> None:
+        strides = list(featmap_strides)
+        if not strides or any(not isinstance(s, int) or s <= 0 or s & (s - 1)
+                              for s in strides):
+            raise ValueError('PaperRoIExtractor: featmap_strides must be powers of '
+                             f'two, finest first (e.g. [4, 8, 16, 32]), got {strides}')
+        if any(b != 2 * a for a, b in zip(strides, strides[1:])):
+            raise ValueError('PaperRoIExtractor: featmap_strides must double from '
+                             f'level to level (P_k has stride 2^k), got {strides}')
+        if canonical_scale <= 0:
+            raise ValueError(f'PaperRoIExtractor: canonical_scale must be > 0, got {canonical_scale}')
+        super().__init__(roi_layer=roi_layer, out_channels=out_channels,
+                         featmap_strides=strides, init_cfg=init_cfg)
+        self.canonical_scale = canonical_scale
+        self.canonical_level = canonical_level
+        #: ``k`` of the first pooled map: 2 for stride 4 (P2).
+        self.finest_level = int(math.log2(strides[0]))
+
+    def build_roi_layers(self, layer_cfg: dict, featmap_strides: List[int]) -> nn.ModuleList:
+        """One RoI op per level; ``RoIPool`` resolves to mmfpn's CPU-capable one."""
+        cfg = dict(layer_cfg)
+        layer_type = cfg.pop('type', None)
+        if layer_type in ('RoIPool', mmcv_ops.RoIPool):
+            layer_cls = RoIPool
+        elif isinstance(layer_type, str) and hasattr(mmcv_ops, layer_type):
+            layer_cls = getattr(mmcv_ops, layer_type)
+        elif isinstance(layer_type, type):
+            layer_cls = layer_type
+        else:
+            raise ValueError(f'PaperRoIExtractor: unknown roi_layer type {layer_type!r}; '
+                             "use an mmcv op such as 'RoIAlign' or 'RoIPool'")
+        return nn.ModuleList(layer_cls(spatial_scale=1 / s, **cfg) for s in featmap_strides)
+
+    def map_roi_levels(self, rois: Tensor, num_levels: int) -> Tensor:
+        """Level index of each RoI, Eq. (1); see :func:`map_rois_to_levels`."""
+        return map_rois_to_levels(rois, self.finest_level, num_levels,
+                                  self.canonical_scale, self.canonical_level)
+
+    def forward(self, feats: Sequence[Tensor], rois: Tensor,
+                roi_scale_factor: Optional[float] = None) -> Tensor:
+        """Pool every RoI from its level.
+
+        Args:
+            feats: The pooled maps, finest first, ``(B, C, H/s_i, W/s_i)``; exactly
+                ``len(featmap_strides)`` of them.
+            rois: ``(R, 5)`` boxes ``(batch_index, x1, y1, x2, y2)``.
+            roi_scale_factor: Optional enlargement of each RoI around its centre,
+                applied after the level is chosen (as mmdet).
+
+        Returns:
+            ``(R, C, out_h, out_w)``.
+        """
+        num_levels = len(feats)
+        if num_levels != self.num_inputs:
+            raise ValueError(f'PaperRoIExtractor: got {num_levels} feature maps for '
+                             f'featmap_strides={self.featmap_strides}')
+        rois = rois.type_as(feats[0])
+        out_size = self.roi_layers[0].output_size
+        levels = self.map_roi_levels(rois, num_levels)
+        if roi_scale_factor is not None:
+            rois = self.roi_rescale(rois, roi_scale_factor)
+        if num_levels == 1 and rois.numel():
+            return self.roi_layers[0](feats[0], rois)
+        roi_feats = feats[0].new_zeros(rois.size(0), self.out_channels, *out_size)
+        for i, (feat, layer) in enumerate(zip(feats, self.roi_layers)):
+            inds = torch.nonzero(levels == i).squeeze(1)
+            if inds.numel():
+                roi_feats = roi_feats.index_put((inds,), layer(feat, rois[inds]))
+            else:
+                # Keep every level in the graph when it gets no RoI, so that the
+                # layers producing it get a (zero) gradient and DDP does not wait
+                # for it forever (matters when no RPN uses the level, Table 2).
+                roi_feats = roi_feats + feat.flatten()[0] * 0.0
+        return roi_feats
