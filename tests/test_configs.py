@@ -8,6 +8,7 @@ from mmdet.registry import MODELS
 from mmdet.testing import demo_mm_inputs
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
+from mmengine.structures import InstanceData
 
 import mmfpn  # noqa: F401
 
@@ -20,15 +21,35 @@ def test_there_are_configs():
     assert any(p.endswith('faster-rcnn_r18_paper-fpn_tiny.py') for p in LEAF_CONFIGS)
 
 
+def drop_pretrained(node):
+    """Remove ``Pretrained`` inits: no weights can be downloaded in the tests."""
+    if isinstance(node, dict):
+        if isinstance(node.get('init_cfg'), dict) and node['init_cfg'].get('type') == 'Pretrained':
+            node['init_cfg'] = None
+        for value in node.values():
+            drop_pretrained(value)
+    elif isinstance(node, list):
+        for value in node:
+            drop_pretrained(value)
+
+
 def one_train_step(cfg: Config, image_size=(96, 128)):
     init_default_scope('mmdet')
     torch.manual_seed(0)
+    drop_pretrained(cfg.model)
     model = MODELS.build(cfg.model)
     model.init_weights()
     model.train()
-    num_classes = cfg.model.roi_head.bbox_head.num_classes if 'roi_head' in cfg.model else 1
+    num_classes = cfg.model.roi_head.bbox_head.num_classes if 'roi_head' in cfg.model else 2
     packed = demo_mm_inputs(2, [[3, *image_size]] * 2, num_items=[3, 2],
                             num_classes=num_classes, with_mask=False)
+    if cfg.model.type == 'FastRCNN':  # trained on fixed proposals
+        gen = torch.Generator().manual_seed(0)
+        for sample in packed['data_samples']:
+            xy = torch.rand(300, 2, generator=gen) * torch.tensor(image_size[::-1]) * 0.7
+            wh = torch.rand(300, 2, generator=gen) * 40 + 4
+            sample.proposals = InstanceData(bboxes=torch.cat([xy, xy + wh], 1),
+                                            scores=torch.rand(300, generator=gen))
     data = model.data_preprocessor(packed, True)
     losses = model(**data, mode='loss')
     total, _ = model.parse_losses(losses)
@@ -59,3 +80,54 @@ def test_tiny_config_metainfo_matches_the_generator():
     cfg = Config.fromfile(osp.join(ROOT, 'configs/_base_/datasets/tiny.py'))
     assert tuple(cfg.metainfo['classes']) == METAINFO['classes']
     assert [tuple(c) for c in cfg.metainfo['palette']] == [tuple(c) for c in METAINFO['palette']]
+
+
+def flatten(node, prefix=''):
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            out.update(flatten(value, f'{prefix}{key}.'))
+        return out
+    return {prefix[:-1]: node}
+
+
+P2_NECK = {'model.neck.finest_only', 'model.neck.num_outs'}
+P2_ANCHORS = {'model.rpn_head.anchor_generator.anchor_sizes',
+              'model.rpn_head.anchor_generator.strides'}
+C5_RPN = {'model.backbone.num_stages', 'model.backbone.strides', 'model.backbone.dilations',
+          'model.backbone.out_indices', 'model.rpn_head.in_channels',
+          'model.rpn_head.feat_channels', 'model.rpn_head.anchor_generator.strides'}
+ABLATIONS = [
+    ('rpn/rpn_r50_paper-fpn-bottom-up_40k_coco.py', 'rpn/rpn_r50_paper-fpn_40k_coco.py',
+     {'model.neck.top_down'}),
+    ('rpn/rpn_r50_paper-fpn-no-lateral_40k_coco.py', 'rpn/rpn_r50_paper-fpn_40k_coco.py',
+     {'model.neck.lateral'}),
+    ('rpn/rpn_r50_paper-fpn-p2_40k_coco.py', 'rpn/rpn_r50_paper-fpn_40k_coco.py',
+     P2_NECK | P2_ANCHORS),
+    ('rpn/rpn_r50-c5_40k_coco.py', 'rpn/rpn_r50-c4_40k_coco.py', C5_RPN),
+    ('fast-rcnn/fast-rcnn_r50_paper-fpn-bottom-up_80k_coco.py',
+     'fast-rcnn/fast-rcnn_r50_paper-fpn_80k_coco.py', {'model.neck.top_down'}),
+    ('fast-rcnn/fast-rcnn_r50_paper-fpn-no-lateral_80k_coco.py',
+     'fast-rcnn/fast-rcnn_r50_paper-fpn_80k_coco.py', {'model.neck.lateral'}),
+    ('fast-rcnn/fast-rcnn_r50_paper-fpn-p2_80k_coco.py',
+     'fast-rcnn/fast-rcnn_r50_paper-fpn_80k_coco.py',
+     P2_NECK | {'model.roi_head.bbox_roi_extractor.featmap_strides'}),
+    ('faster-rcnn/faster-rcnn_r50-c4_unshared-80k_coco.py', 'fast-rcnn/fast-rcnn_r50-c4_80k_coco.py',
+     {'train_dataloader.dataset.proposal_file', 'val_dataloader.dataset.proposal_file',
+      'test_dataloader.dataset.proposal_file'}),
+    ('tiny/rpn_r18_paper-fpn-bottom-up_tiny.py', 'tiny/rpn_r18_paper-fpn_tiny.py',
+     {'model.neck.top_down'}),
+    ('tiny/rpn_r18_paper-fpn-no-lateral_tiny.py', 'tiny/rpn_r18_paper-fpn_tiny.py',
+     {'model.neck.lateral'}),
+    ('tiny/rpn_r18_paper-fpn-p2_tiny.py', 'tiny/rpn_r18_paper-fpn_tiny.py',
+     P2_NECK | P2_ANCHORS),
+    ('tiny/rpn_r18-c5_tiny.py', 'tiny/rpn_r18-c4_tiny.py', C5_RPN),
+]
+
+
+@pytest.mark.parametrize('child,parent,expected', ABLATIONS, ids=[a[0] for a in ABLATIONS])
+def test_ablation_child_changes_only_what_it_means_to(child, parent, expected):
+    a = flatten(Config.fromfile(osp.join(ROOT, 'configs', child)).to_dict())
+    b = flatten(Config.fromfile(osp.join(ROOT, 'configs', parent)).to_dict())
+    changed = {k for k in a.keys() | b.keys() if a.get(k, '<absent>') != b.get(k, '<absent>')}
+    assert changed == expected

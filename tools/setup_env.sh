@@ -30,7 +30,7 @@ fi
 step "4/5 pinned requirements (requirements.txt)"
 $PIP install -q --disable-pip-version-check -r requirements.txt
 step "5/5 mmfpn itself (editable)"
-$PIP install -q --disable-pip-version-check --no-build-isolation --no-deps -e .
+$PIP install -q --disable-pip-version-check --no-build-isolation --no-use-pep517 --no-deps -e .
 step "pip check"
 $PIP check
 step "done: $($VENV/bin/python -c 'import torch, mmcv, mmdet, mmengine, mmfpn; print(f"torch {torch.__version__}, mmcv {mmcv.__version__}, mmengine {mmengine.__version__}, mmdet {mmdet.__version__}, mmfpn {mmfpn.__version__}")')"

@@ -7,7 +7,7 @@
 #     scale (112 instead of 224) are halved, so each level keeps the paper's
 #     object sizes relative to its stride. Restore with anchor_sizes=[32, ..., 512]
 #     and canonical_scale=224.
-#   - d = 128 channels and 512-d fc layers instead of 256 / 1024; 128 sampled RoIs
+#   - d = 64 channels and 512-d fc layers instead of 256 / 1024; 128 sampled RoIs
 #     and 1000 / 300 proposals per image; RoIAlign (mmdet's choice) instead of
 #     the paper's RoIPool: `roi_layer=dict(type='RoIPool', output_size=7)` restores it.
 _base_ = [
@@ -16,7 +16,7 @@ _base_ = [
     '../_base_/schedules/tiny.py',
     'mmdet::_base_/default_runtime.py',
 ]
-d = 128
+d = 64
 model = dict(
     backbone=dict(depth=18, frozen_stages=-1, norm_eval=False, init_cfg=None),
     neck=dict(in_channels=[64, 128, 256, 512], out_channels=d),

@@ -1,0 +1,81 @@
+"""Train a set of configs (same seed and schedule) and compare them with the paper.
+
+    python tools/compare.py --table 1 --table 3      # the tiny Table 1 / Table 3 rows
+    python tools/compare.py CONFIG [CONFIG ...]      # any configs, no paper column
+        [--work-root work_dirs/compare] [--out-dir work_dirs/compare] [--retrain]
+
+For each table writes ``table<N>.md`` (ours beside the paper's numbers),
+``table<N>.png`` (bars by object size) and ``table<N>.json``. A config whose work
+dir already holds an evaluation is not trained again unless ``--retrain``.
+"""
+import argparse
+import os
+import os.path as osp
+import subprocess
+import sys
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from mmfpn.analysis.compare import (bar_chart, config_name, final_metrics,  # noqa: E402
+                                    markdown_table, write_json)
+from mmfpn.paper import TABLE_1, TABLE_3  # noqa: E402
+
+TINY = 'configs/tiny/'
+TINY_TABLES = {
+    '1': [('1(a)', TINY + 'rpn_r18-c4_tiny.py', TABLE_1['a']),
+          ('1(b)', TINY + 'rpn_r18-c5_tiny.py', TABLE_1['b']),
+          ('1(c)', TINY + 'rpn_r18_paper-fpn_tiny.py', TABLE_1['c']),
+          ('1(d)', TINY + 'rpn_r18_paper-fpn-bottom-up_tiny.py', TABLE_1['d']),
+          ('1(e)', TINY + 'rpn_r18_paper-fpn-no-lateral_tiny.py', TABLE_1['e']),
+          ('1(f)', TINY + 'rpn_r18_paper-fpn-p2_tiny.py', TABLE_1['f'])],
+    '3': [('3(a)', TINY + 'faster-rcnn_r18-c4_tiny.py', TABLE_3['a']),
+          ('3(b)', TINY + 'faster-rcnn_r18-c5_tiny.py', TABLE_3['b']),
+          ('3(c)', TINY + 'faster-rcnn_r18_paper-fpn_tiny.py', TABLE_3['c'])],
+}
+
+
+def evaluated(work_dir: str) -> bool:
+    try:
+        final_metrics(work_dir)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('configs', nargs='*')
+    parser.add_argument('--table', action='append', choices=sorted(TINY_TABLES), default=[])
+    parser.add_argument('--work-root', default='work_dirs/compare')
+    parser.add_argument('--out-dir', default='work_dirs/compare')
+    parser.add_argument('--retrain', action='store_true')
+    args = parser.parse_args(argv)
+    tables = {f'table{t}': TINY_TABLES[t] for t in args.table}
+    if args.configs:
+        tables['custom'] = [(config_name(c), c, None) for c in args.configs]
+    if not tables:
+        parser.error('give --table and/or configs')
+    os.makedirs(args.out_dir, exist_ok=True)
+    for name, spec in tables.items():
+        rows = []
+        for row, config, paper in spec:
+            work_dir = osp.join(args.work_root, config_name(config))
+            if args.retrain or not evaluated(work_dir):
+                print(f'compare: training {config}', flush=True)
+                subprocess.run([sys.executable, osp.join(ROOT, 'tools', 'train.py'), config,
+                                '--work-dir', work_dir], check=True)
+            rows.append((row, config_name(config), final_metrics(work_dir),
+                         paper[1] if paper else None))
+        table = markdown_table(rows)
+        with open(osp.join(args.out_dir, f'{name}.md'), 'w') as f:
+            f.write(table + '\n')
+        write_json(rows, osp.join(args.out_dir, f'{name}.json'))
+        chart = bar_chart(rows, osp.join(args.out_dir, f'{name}.png'),
+                          f'{name}: tiny dataset (ours); see .md for the paper')
+        print(table)
+        print(f'compare: wrote {chart}')
+
+
+if __name__ == '__main__':
+    main()
