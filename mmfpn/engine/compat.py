@@ -16,7 +16,8 @@
 """
 import datetime
 import os
-from typing import List
+import pickle
+from typing import Callable, List
 
 import numpy as np
 import torch
@@ -27,16 +28,43 @@ from mmengine.model import MMDistributedDataParallel
 from mmengine.registry import MODEL_WRAPPERS
 
 
+#: The statistics every HistoryBuffer registers on creation (mmengine 0.10.7).
+HISTORY_BUFFER_STATISTICS = frozenset({'min', 'max', 'current', 'mean'})
+
+
+def history_buffer_method(owner: type, name: str) -> Callable:
+    """Stands in for ``getattr`` while unpickling a checkpoint.
+
+    A ``HistoryBuffer`` pickles its built-in statistics functions
+    (``HistoryBuffer.min``, ``.max``, ``.mean``, ``.current``) as
+    ``getattr(HistoryBuffer, 'min')`` (functions registered with
+    ``register_statistics`` are module-level and pickle by their own name). Allowing the real ``getattr`` would let a
+    checkpoint read any attribute of any allowed object; this resolves exactly
+    those functions and refuses everything else.
+    """
+    if owner is HistoryBuffer and name in HISTORY_BUFFER_STATISTICS:
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(
+        f'checkpoint asks for getattr({owner!r}, {name!r}); mmfpn only allows '
+        "HistoryBuffer's statistics methods. The file is not an mmengine checkpoint "
+        'or was tampered with; it was not loaded.')
+
+
 def mmengine_checkpoint_globals() -> List[object]:
-    """The globals found in checkpoints that mmengine 0.10.7's Runner writes."""
+    """The globals in checkpoints that mmengine 0.10.7's Runner writes.
+
+    Found by listing the GLOBAL opcodes of its checkpoints (numpy 2): the message
+    hub's ``HistoryBuffer`` objects hold numpy arrays and scalars and their
+    statistics functions; everything else is already on torch's allowlist.
+    """
     return [
-        HistoryBuffer,                              # meta.message_hub.log_scalars
-        np.core.multiarray._reconstruct,            # numpy arrays in HistoryBuffer
+        HistoryBuffer,
         np.ndarray,
         np.dtype,
-        type(np.dtype(np.float64)),                 # numpy.dtypes.Float64DType
-        type(np.dtype(np.int64)),
-        np.core.multiarray.scalar,                  # numpy scalars in log buffers
+        np._core.multiarray._reconstruct,
+        np._core.multiarray.scalar,
+        *{type(np.dtype(t)) for t in (np.float64, np.float32, np.int64, np.int32)},
+        (history_buffer_method, 'builtins.getattr'),
     ]
 
 
