@@ -3,7 +3,6 @@
 Each test runs in its own directory holding a small generated ``data/tiny``, so
 the configs' relative ``data_root`` resolves there.
 """
-import json
 import os
 import os.path as osp
 import subprocess
@@ -12,39 +11,9 @@ import sys
 import pytest
 import torch
 
-from mmfpn.datasets.tiny import TinySpec, generate
-
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIG = osp.join(ROOT, 'configs/tiny/faster-rcnn_r18_paper-fpn_tiny.py')
-FAST = ['train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
-        'train_dataloader.persistent_workers=False', 'val_dataloader.num_workers=0',
-        'val_dataloader.persistent_workers=False', 'test_dataloader.num_workers=0',
-        'test_dataloader.persistent_workers=False', 'default_hooks.logger.interval=1',
-        'default_hooks.checkpoint.interval=1', 'param_scheduler.0.end=4',
-        'default_hooks.visualization.draw=False']
+from helpers import FAST, ROOT, TINY_CONFIG as CONFIG, run, train
 
 pytestmark = pytest.mark.slow
-
-
-def run(args, cwd, check=True, env=None):
-    proc = subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True,
-                          env={**os.environ, 'OMP_NUM_THREADS': '1', **(env or {})})
-    if check and proc.returncode != 0:
-        raise AssertionError(f'{args} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}')
-    return proc
-
-
-@pytest.fixture(scope='module')
-def workspace(tmp_path_factory):
-    root = tmp_path_factory.mktemp('e2e')
-    generate(str(root / 'data' / 'tiny'), TinySpec(num_train=8, num_val=4))
-    return root
-
-
-def train(workspace, work_dir, epochs, *extra):
-    return run([osp.join(ROOT, 'tools/train.py'), CONFIG, '--work-dir', work_dir, *extra,
-                '--cfg-options', f'train_cfg.max_epochs={epochs}',
-                f'train_cfg.val_interval={epochs}', *FAST], cwd=workspace)
 
 
 def test_train_save_resume_and_test_from_checkpoint(workspace):

@@ -1,0 +1,158 @@
+"""Publish checkpoints in mmdet's model-zoo format, runnable without mmfpn.
+
+* :func:`publish_checkpoint` keeps ``meta`` and ``state_dict`` only, made of plain
+  Python and tensors, so the file loads with ``torch.load(..., weights_only=True)``
+  and no allowlist; it is written atomically as ``OUT-<sha256[:8]>.pth``.
+* :func:`to_mmdet_config` replaces each mmfpn component by the stock mmdet module
+  that computes the same thing, and refuses a setting mmdet cannot express.
+"""
+import copy
+import hashlib
+import importlib.metadata
+import math
+import os
+import os.path as osp
+import tempfile
+from typing import Any, Dict, Optional
+
+import torch
+from mmengine.config import Config
+
+from mmfpn.models.roi_extractors.paper_roi_extractor import CANONICAL_LEVEL, CANONICAL_SCALE
+
+PACKAGES = ('mmfpn', 'mmdet', 'mmengine', 'mmcv', 'torch')
+PLAIN = (str, int, float, bool, type(None))
+
+
+class ExportError(ValueError):
+    """A model or file that cannot be exported faithfully; the message says why."""
+
+
+def _plain(value: Any, where: str) -> Any:
+    """``value`` as plain Python (dict/list/str/number/None), or ExportError."""
+    if isinstance(value, PLAIN):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _plain(v, f'{where}.{k}') for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, f'{where}[{i}]') for i, v in enumerate(value)]
+    if hasattr(value, 'item') and getattr(value, 'ndim', 1) == 0:  # numpy / torch scalar
+        return value.item()
+    raise ExportError(f'{where} is a {type(value).__name__}, which a weights-only '
+                      'checkpoint cannot hold')
+
+
+def versions() -> Dict[str, str]:
+    return {p: importlib.metadata.version(p) for p in PACKAGES}
+
+
+def publish_checkpoint(in_file: str, out_file: str, cfg: Optional[Config] = None) -> str:
+    """Write the model-zoo form of ``in_file``; returns the written path.
+
+    Args:
+        in_file: A checkpoint mmengine's runner saved.
+        out_file: ``OUT`` or ``OUT.pth``; the result is ``OUT-<sha256[:8]>.pth``.
+        cfg: The training config, recorded in meta (default: the checkpoint's own).
+    """
+    try:
+        ckpt = torch.load(in_file, map_location='cpu', weights_only=True)
+    except Exception as err:  # noqa: BLE001 (any unreadable file gets the same answer)
+        raise ExportError(f'cannot read checkpoint {in_file!r} with safe loading: {err}') from err
+    if 'state_dict' not in ckpt:
+        raise ExportError(f'{in_file!r} has no state_dict; is it an mmengine checkpoint?')
+    meta = ckpt.get('meta', {})
+    dataset_meta = meta.get('dataset_meta') or {}
+    if 'classes' not in dataset_meta:
+        raise ExportError(f'{in_file!r} records no class names (meta.dataset_meta.classes)')
+    config_text = cfg.pretty_text if cfg is not None else meta.get('cfg', '')
+    published_meta = dict(
+        dataset_meta=_plain(dataset_meta, 'meta.dataset_meta'),
+        classes=_plain(dataset_meta['classes'], 'meta.dataset_meta.classes'),
+        config=config_text,
+        versions=versions(),
+        epoch=_plain(meta.get('epoch'), 'meta.epoch'),
+        iter=_plain(meta.get('iter'), 'meta.iter'),
+    )
+    state_dict = {k: v.detach().cpu().contiguous() for k, v in ckpt['state_dict'].items()}
+    stem = out_file[:-4] if out_file.endswith('.pth') else out_file
+    os.makedirs(osp.dirname(osp.abspath(stem)), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix='.pth', dir=osp.dirname(osp.abspath(stem)))
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            torch.save(dict(meta=published_meta, state_dict=state_dict), f)
+        digest = hashlib.sha256()
+        with open(tmp, 'rb') as f:
+            for block in iter(lambda: f.read(1 << 20), b''):
+                digest.update(block)
+        final = f'{stem}-{digest.hexdigest()[:8]}.pth'
+        os.replace(tmp, final)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
+    return final
+
+
+def _fpn(neck: dict) -> dict:
+    for switch, paper in (('top_down', True), ('lateral', True), ('finest_only', False)):
+        if neck.get(switch, paper) != paper:
+            raise ExportError(f'PaperFPN({switch}={neck[switch]!r}) is a paper ablation that '
+                              "mmdet's FPN cannot express; export refused")
+    out = {k: v for k, v in neck.items() if k not in ('top_down', 'lateral', 'finest_only')}
+    out['type'] = 'FPN'
+    out.setdefault('out_channels', 256)
+    out.setdefault('num_outs', 5)
+    out.setdefault('init_cfg', dict(type='Caffe2Xavier', layer='Conv2d'))
+    return out
+
+
+def _anchors(gen: dict) -> dict:
+    if gen.get('mode', 'mmdet') != 'mmdet':
+        raise ExportError(f"PaperAnchorGenerator(mode={gen['mode']!r}): Detectron's rounded "
+                          "anchors have no mmdet equivalent; export refused")
+    sizes = [list(s) if isinstance(s, (list, tuple)) else [s]
+             for s in gen.get('anchor_sizes', (32, 64, 128, 256, 512))]
+    scales = [[s / level[0] for s in level] for level in sizes]
+    if any(sc != scales[0] for sc in scales):
+        raise ExportError(f'PaperAnchorGenerator(anchor_sizes={sizes}): mmdet shares one '
+                          'list of scales across levels; these sizes differ per level')
+    return dict(type='AnchorGenerator', strides=list(gen.get('strides', (4, 8, 16, 32, 64))),
+                ratios=list(gen.get('ratios', (0.5, 1.0, 2.0))),
+                base_sizes=[level[0] for level in sizes], scales=scales[0])
+
+
+def _roi_extractor(ext: dict) -> dict:
+    strides = ext['featmap_strides']
+    finest_level = int(math.log2(strides[0]))
+    scale = ext.get('canonical_scale', CANONICAL_SCALE)
+    level = ext.get('canonical_level', CANONICAL_LEVEL)
+    return dict(type='SingleRoIExtractor', roi_layer=copy.deepcopy(ext['roi_layer']),
+                out_channels=ext['out_channels'], featmap_strides=list(strides),
+                finest_scale=scale * 2.0**(finest_level - level))
+
+
+CONVERTERS = {'PaperFPN': _fpn, 'PaperAnchorGenerator': _anchors,
+              'PaperRoIExtractor': _roi_extractor}
+
+
+def _convert(node: Any) -> Any:
+    if isinstance(node, dict):
+        node = {k: _convert(v) for k, v in node.items()}
+        if node.get('type') in CONVERTERS:
+            node = CONVERTERS[node['type']](node)
+        return node
+    if isinstance(node, (list, tuple)):
+        return type(node)(_convert(v) for v in node)
+    return node
+
+
+def to_mmdet_config(cfg: Config) -> Config:
+    """A standalone stock-mmdet config equivalent to ``cfg`` (no mmfpn import).
+
+    Raises:
+        ExportError: a paper switch or mode has no stock equivalent.
+    """
+    out = _convert(copy.deepcopy(cfg.to_dict()))
+    out.pop('custom_imports', None)
+    out.pop('_scope_', None)
+    return Config(out)

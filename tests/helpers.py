@@ -1,0 +1,31 @@
+"""Helpers of the end-to-end tests: run the tools on the tiny config, fast."""
+import os
+import os.path as osp
+import subprocess
+import sys
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+TINY_CONFIG = osp.join(ROOT, 'configs/tiny/faster-rcnn_r18_paper-fpn_tiny.py')
+#: cfg-options that make the tiny config run in seconds on 8 images.
+FAST = ['train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False', 'val_dataloader.num_workers=0',
+        'val_dataloader.persistent_workers=False', 'test_dataloader.num_workers=0',
+        'test_dataloader.persistent_workers=False', 'default_hooks.logger.interval=1',
+        'default_hooks.checkpoint.interval=1', 'param_scheduler.0.end=4',
+        'default_hooks.visualization.draw=False']
+
+
+def run(args, cwd, check=True, env=None):
+    """Run ``python *args`` in ``cwd`` with one thread; fail with its output."""
+    proc = subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, 'OMP_NUM_THREADS': '1', **(env or {})})
+    if check and proc.returncode != 0:
+        raise AssertionError(f'{args} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n'
+                             f'{proc.stderr[-6000:]}')
+    return proc
+
+
+def train(workspace, work_dir, epochs, *extra):
+    return run([osp.join(ROOT, 'tools/train.py'), TINY_CONFIG, '--work-dir', str(work_dir),
+                *extra, '--cfg-options', f'train_cfg.max_epochs={epochs}',
+                f'train_cfg.val_interval={epochs}', *FAST], cwd=workspace)

@@ -1,0 +1,112 @@
+"""Model-zoo export: stock mmdet runs the exported model and gets the same answers."""
+import glob
+import os.path as osp
+import re
+
+import numpy as np
+import pytest
+import torch
+from helpers import FAST, ROOT, TINY_CONFIG, run
+from mmengine.config import Config
+
+from mmfpn.export import ExportError, publish_checkpoint, to_mmdet_config
+
+pytestmark = pytest.mark.slow
+INFER = osp.join(osp.dirname(osp.abspath(__file__)), 'stock_mmdet_infer.py')
+
+
+@pytest.fixture(scope='module')
+def exported(workspace, trained_checkpoint):
+    out = run([osp.join(ROOT, 'tools/export_mmdet.py'), TINY_CONFIG, trained_checkpoint,
+               str(workspace / 'exported')], cwd=workspace)
+    config, checkpoint = out.stdout.split()[-2:]
+    return config, checkpoint
+
+
+def test_exported_files(exported):
+    config, checkpoint = exported
+    text = open(config).read()
+    assert 'Paper' not in text and 'mmfpn' not in text and 'custom_imports' not in text
+    assert re.fullmatch(r'.*/faster-rcnn_r18_paper-fpn_tiny-[0-9a-f]{8}\.pth', checkpoint)
+    ckpt = torch.load(checkpoint, weights_only=True)  # plain torch, in a process that has
+    assert set(ckpt) == {'meta', 'state_dict'}       # mmfpn's allowlist: see next test
+    assert ckpt['meta']['classes'] == ['circle', 'square', 'triangle', 'cross']
+    assert set(ckpt['meta']['versions']) == {'mmfpn', 'mmdet', 'mmengine', 'mmcv', 'torch'}
+    assert 'PaperFPN' not in ckpt['meta']['config']
+
+
+def test_stock_mmdet_gives_the_same_detections(workspace, exported, trained_checkpoint):
+    config, checkpoint = exported
+    images = sorted(glob.glob(str(workspace / 'data/tiny/val/*.png')))
+    stock = run([INFER, config, checkpoint, str(workspace / 'stock.npz'), *images],
+                cwd=workspace)
+    assert 'mmfpn imported: False' in stock.stdout
+    ours = run([INFER, TINY_CONFIG, trained_checkpoint, str(workspace / 'ours.npz'), *images],
+               cwd=workspace, env={'MMFPN_INFER_WITH_MMFPN': '1'})
+    assert 'mmfpn imported: True' in ours.stdout
+    a, b = np.load(workspace / 'stock.npz'), np.load(workspace / 'ours.npz')
+    assert sum(len(a[f'labels{i}']) for i in range(len(images))) > 0
+    for i in range(len(images)):
+        np.testing.assert_array_equal(a[f'labels{i}'], b[f'labels{i}'])
+        np.testing.assert_allclose(a[f'bboxes{i}'], b[f'bboxes{i}'], atol=1e-4, rtol=0)
+        np.testing.assert_allclose(a[f'scores{i}'], b[f'scores{i}'], atol=1e-6, rtol=0)
+
+
+def bbox_map_line(output: str) -> str:
+    return re.findall(r'coco/bbox_mAP: .*?coco/bbox_mAP_l: [0-9.]+', output)[-1]
+
+
+def test_mim_test_mmdet_reports_the_same_ap_as_tools_test(workspace, exported, trained_checkpoint):
+    config, checkpoint = exported
+    ours = run([osp.join(ROOT, 'tools/test.py'), TINY_CONFIG, trained_checkpoint,
+                '--work-dir', str(workspace / 'ap_ours'), '--cfg-options', *FAST], cwd=workspace)
+    stock = run(['-m', 'mim', 'test', 'mmdet', config, '--checkpoint', checkpoint,
+                 '--work-dir', str(workspace / 'ap_stock'), '--cfg-options', *FAST], cwd=workspace)
+    assert bbox_map_line(ours.stdout + ours.stderr) == bbox_map_line(stock.stdout + stock.stderr)
+
+
+def test_published_checkpoint_loads_without_mmfpn(exported, workspace):
+    _, checkpoint = exported
+    code = (f'import sys, torch\nckpt = torch.load({checkpoint!r}, weights_only=True)\n'
+            "print(len(ckpt['state_dict']), 'mmfpn' in sys.modules)")
+    out = run(['-c', code], cwd=workspace)
+    assert out.stdout.split()[-1] == 'False' and int(out.stdout.split()[0]) > 100
+
+
+def test_publish_refuses_a_checkpoint_carrying_code(tmp_path):
+    marker = tmp_path / 'ran'
+    evil = tmp_path / 'evil.pth'
+
+    class RunsCode:
+        def __reduce__(self):
+            return (eval, (f"open({str(marker)!r}, 'w')",))
+
+    torch.save({'state_dict': {}, 'meta': {'x': RunsCode()}}, evil)
+    with pytest.raises(ExportError, match='cannot read checkpoint .* with safe loading'):
+        publish_checkpoint(str(evil), str(tmp_path / 'out'))
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize('change,message', [
+    (dict(neck=dict(top_down=False)), 'top_down=False'),
+    (dict(neck=dict(lateral=False)), 'lateral=False'),
+    (dict(rpn_head=dict(anchor_generator=dict(mode='detectron'))), "mode='detectron'"),
+])
+def test_export_refuses_what_mmdet_cannot_express(change, message):
+    cfg = Config.fromfile(TINY_CONFIG)
+    cfg.merge_from_dict(dict(model=change))
+    with pytest.raises(ExportError, match=message):
+        to_mmdet_config(cfg)
+
+
+def test_export_maps_each_component():
+    stock = to_mmdet_config(Config.fromfile(TINY_CONFIG))
+    assert stock.model.neck.type == 'FPN'
+    assert stock.model.rpn_head.anchor_generator == dict(
+        type='AnchorGenerator', strides=[4, 8, 16, 32, 64], ratios=[0.5, 1.0, 2.0],
+        base_sizes=[16, 32, 64, 128, 256], scales=[1.0])
+    assert stock.model.roi_head.bbox_roi_extractor.type == 'SingleRoIExtractor'
+    assert stock.model.roi_head.bbox_roi_extractor.finest_scale == 28.0  # 112 * 2^(2-4)
+    assert 'custom_imports' not in stock
+    assert stock.train_dataloader.dataset.metainfo.classes == (
+        'circle', 'square', 'triangle', 'cross')
