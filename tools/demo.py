@@ -3,7 +3,8 @@
     python tools/demo.py [CONFIG] [--work-dir DIR] [--cfg-options ...]
 
 Writes to WORK_DIR: the checkpoint, logs (``coco/bbox_mAP: ...`` as mmdet logs it),
-``loss_curve.png`` and ``detections/*.png`` for a few val images.
+``loss_curve.png``, ``pyramid.png`` (P2..P6 activations; each box's level by
+Eq. (1) and by best anchor) and ``detections/*.png`` for a few val images.
 """
 import argparse
 import glob
@@ -16,6 +17,7 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from mmfpn.analysis.pictures import draw_detections, plot_loss_curve  # noqa: E402
+from mmfpn.analysis.pyramid import draw_pyramid  # noqa: E402
 from mmfpn.datasets.tiny import ensure_tiny  # noqa: E402
 
 DEFAULT_CONFIG = 'configs/tiny/faster-rcnn_r18_paper-fpn_tiny.py'
@@ -45,7 +47,11 @@ def main(argv=None) -> None:
     curve = plot_loss_curve(work_dir, osp.join(work_dir, 'loss_curve.png'))
     images = sorted(glob.glob('data/tiny/val/*.png'))[:args.num_images]
     drawn = draw_detections(args.config, checkpoint, images, osp.join(work_dir, 'detections'))
+    pyramid = draw_pyramid(args.config, checkpoint, images[0],
+                           'data/tiny/annotations/instances_val.json',
+                           osp.join(work_dir, 'pyramid.png'))
     print(f'demo: loss curve: {curve}')
+    print(f'demo: the pyramid at work (P2..P6, levels of each box): {pyramid}')
     print(f'demo: detections on {len(drawn)} val images: {osp.dirname(drawn[0])}/')
 
 

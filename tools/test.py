@@ -17,6 +17,7 @@ from mmengine.runner import Runner  # noqa: E402
 import mmfpn  # noqa: E402,F401
 from mmfpn.engine.compat import prepare_distributed  # noqa: E402
 from mmfpn.engine.launch import ConfigError, load_config, prepare_data, setup_work_dir  # noqa: E402
+from mmfpn.engine.validate import check_model_config  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -59,6 +60,7 @@ def main(argv=None) -> None:
                                   "(type='DetVisualizationHook') in the config")
             hook.update(draw=True, show=args.show, wait_time=args.wait_time,
                         test_out_dir=args.show_dir)
+        check_model_config(cfg)
         prepare_data(cfg)
     except ConfigError as err:
         sys.exit(f'error: {err}')

@@ -18,6 +18,7 @@ from mmengine.runner import Runner  # noqa: E402
 import mmfpn  # noqa: E402,F401  (registers components; safe checkpoint loading)
 from mmfpn.engine.compat import prepare_distributed  # noqa: E402
 from mmfpn.engine.launch import ConfigError, load_config, prepare_data, setup_work_dir  # noqa: E402
+from mmfpn.engine.validate import check_model_config  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -58,6 +59,7 @@ def main(argv=None) -> None:
             cfg.resume, cfg.load_from = True, None
         elif args.resume is not None:
             cfg.resume, cfg.load_from = True, args.resume
+        check_model_config(cfg)
         prepare_data(cfg)
     except ConfigError as err:
         sys.exit(f'error: {err}')
