@@ -9,15 +9,14 @@
 import copy
 import hashlib
 import importlib.metadata
+import io
 import math
-import os
-import os.path as osp
-import tempfile
 from typing import Any, Dict, Optional
 
 import torch
 from mmengine.config import Config
 
+from mmfpn.engine.atomic_io import atomic_write
 from mmfpn.models.roi_extractors.paper_roi_extractor import CANONICAL_LEVEL, CANONICAL_SCALE
 
 PACKAGES = ('mmfpn', 'mmdet', 'mmengine', 'mmcv', 'torch')
@@ -74,22 +73,12 @@ def publish_checkpoint(in_file: str, out_file: str, cfg: Optional[Config] = None
         iter=_plain(meta.get('iter'), 'meta.iter'),
     )
     state_dict = {k: v.detach().cpu().contiguous() for k, v in ckpt['state_dict'].items()}
+    buffer = io.BytesIO()
+    torch.save(dict(meta=published_meta, state_dict=state_dict), buffer)
+    data = buffer.getvalue()
     stem = out_file[:-4] if out_file.endswith('.pth') else out_file
-    os.makedirs(osp.dirname(osp.abspath(stem)), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix='.pth', dir=osp.dirname(osp.abspath(stem)))
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            torch.save(dict(meta=published_meta, state_dict=state_dict), f)
-        digest = hashlib.sha256()
-        with open(tmp, 'rb') as f:
-            for block in iter(lambda: f.read(1 << 20), b''):
-                digest.update(block)
-        final = f'{stem}-{digest.hexdigest()[:8]}.pth'
-        os.replace(tmp, final)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+    final = f'{stem}-{hashlib.sha256(data).hexdigest()[:8]}.pth'
+    atomic_write(final, data)
     return final
 
 

@@ -6,7 +6,7 @@ _base_ = [
     '../_base_/models/rpn_r50_paper-fpn.py',
     '../_base_/datasets/tiny.py',
     '../_base_/schedules/tiny.py',
-    'mmdet::_base_/default_runtime.py',
+    '../_base_/default_runtime.py',
 ]
 d = 64
 model = dict(

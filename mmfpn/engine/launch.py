@@ -8,7 +8,10 @@ import glob
 import json
 import os
 import os.path as osp
-from typing import Iterator, List, Optional
+from typing import Iterator, List, Optional, Tuple
+
+import cv2
+from mmengine.logging import MMLogger
 
 from mmengine.config import Config
 
@@ -59,7 +62,7 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     return cfg
 
 
-def _datasets(cfg: Config) -> Iterator[dict]:
+def _datasets(cfg: Config) -> Iterator[Tuple[str, dict]]:
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         loader = cfg.get(key)
         if not loader:
@@ -67,7 +70,7 @@ def _datasets(cfg: Config) -> Iterator[dict]:
         dataset = loader['dataset']
         while 'dataset' in dataset:  # wrappers such as RepeatDataset
             dataset = dataset['dataset']
-        yield dataset
+        yield key, dataset
 
 
 def _ann_path(dataset: dict) -> Optional[str]:
@@ -77,15 +80,18 @@ def _ann_path(dataset: dict) -> Optional[str]:
     return ann if osp.isabs(ann) else osp.join(dataset.get('data_root') or '', ann)
 
 
-def prepare_data(cfg: Config) -> None:
-    """Generate the tiny dataset on first use and check class names.
+def prepare_data(cfg: Config, verify_images_up_to: int = 5000) -> None:
+    """Generate the tiny dataset on first use, then check every annotation file.
 
     Raises:
-        ConfigError: an annotation file is missing, or the config's class names
-            are not among its categories (mmdet would otherwise drop every box
-            and fail much later with "need at least one array to concatenate").
+        ConfigError: an annotation file is missing or unreadable; the config's
+            class names are not among its categories (mmdet would otherwise drop
+            every box and fail much later with "need at least one array to
+            concatenate"); a training set has no usable image; image files are
+            missing or cannot be decoded (all files are checked to exist; up to
+            ``verify_images_up_to`` of them are also decoded).
     """
-    for dataset in _datasets(cfg):
+    for key, dataset in _datasets(cfg):
         ann = _ann_path(dataset)
         if ann is None:
             continue
@@ -97,6 +103,62 @@ def prepare_data(cfg: Config) -> None:
             raise ConfigError(f'annotation file {ann!r} does not exist; check '
                               'data_root and ann_file in the config')
         check_class_names(dataset, ann)
+        check_annotations(key, dataset, ann, verify_images_up_to)
+
+
+def _image_dir(dataset: dict) -> str:
+    prefix = (dataset.get('data_prefix') or {}).get('img', '')
+    return prefix if osp.isabs(prefix) else osp.join(dataset.get('data_root') or '', prefix)
+
+
+def check_annotations(key: str, dataset: dict, ann_file: str, verify_up_to: int) -> None:
+    """Count what mmdet will use of ``ann_file``; refuse what it cannot use.
+
+    Boxes of zero or negative size are dropped by mmdet without a word: here they
+    are counted and logged. Images without objects are kept as negatives when
+    ``filter_cfg.filter_empty_gt`` is False (the tiny config), and counted.
+    """
+    with open(ann_file) as f:
+        coco = json.load(f)
+    classes = (dataset.get('metainfo') or {}).get('classes')
+    cat_ids = {c['id'] for c in coco.get('categories', [])
+               if classes is None or c['name'] in classes}
+    bad_boxes = []
+    usable = set()
+    for ann in coco.get('annotations', []):
+        x, y, w, h = ann.get('bbox', (0, 0, 0, 0))
+        if w < 1 or h < 1 or ann.get('area', w * h) <= 0:
+            bad_boxes.append(ann.get('id'))
+        elif ann.get('category_id') in cat_ids and not ann.get('iscrowd', 0):
+            usable.add(ann['image_id'])
+    images = coco.get('images', [])
+    logger = MMLogger.get_current_instance()
+    logger.info(f'{key}: {ann_file}: {len(images)} images, {len(usable)} with objects, '
+                f'{len(images) - len(usable)} without (negatives), '
+                f'{len(coco.get("annotations", []))} boxes')
+    if bad_boxes:
+        logger.warning(f'{key}: {ann_file}: skipping {len(bad_boxes)} boxes of zero or '
+                       f'negative size (annotation ids {bad_boxes[:5]}'
+                       f'{" ..." if len(bad_boxes) > 5 else ""})')
+    if key == 'train_dataloader' and not usable:
+        raise ConfigError(
+            f'{ann_file} has no usable training image: {len(images)} images, '
+            f'{len(coco.get("annotations", []))} annotations, none a non-crowd box of size '
+            f'>= 1 px of the classes {classes}. Check the annotation file and metainfo.classes.')
+    image_dir = _image_dir(dataset)
+    missing = [i['file_name'] for i in images
+               if not osp.isfile(osp.join(image_dir, i['file_name']))]
+    if missing:
+        raise ConfigError(f'{len(missing)} image files of {ann_file} are missing under '
+                          f'{image_dir!r}, e.g. {missing[:3]}; restore them or remove them '
+                          'from the annotation file')
+    if len(images) <= verify_up_to:
+        corrupt = [i['file_name'] for i in images
+                   if cv2.imread(osp.join(image_dir, i['file_name'])) is None]
+        if corrupt:
+            raise ConfigError(f'{len(corrupt)} image files of {ann_file} cannot be decoded, '
+                              f'e.g. {corrupt[:3]}; replace them or remove them from the '
+                              'annotation file')
 
 
 def check_class_names(dataset: dict, ann_file: str) -> List[str]:

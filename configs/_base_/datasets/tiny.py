@@ -34,7 +34,8 @@ train_dataloader = dict(
         metainfo=metainfo,
         ann_file='annotations/instances_train.json',
         data_prefix=dict(img='train/'),
-        filter_cfg=dict(filter_empty_gt=True, min_size=4),
+        # Images without objects are kept as negatives (mmdet drops them by default).
+        filter_cfg=dict(filter_empty_gt=False, min_size=4),
         pipeline=train_pipeline,
         backend_args=backend_args))
 val_dataloader = dict(

@@ -1,0 +1,49 @@
+"""Atomic writes for mmengine's local file backend.
+
+mmengine 0.10.7 saves a checkpoint with ``open(path, 'wb').write(...)``: a crash,
+a full disk or a SIGKILL while saving leaves a truncated file under the final
+name, which ``--resume`` then fails on. :class:`AtomicLocalBackend` writes to a
+temporary file in the same directory, flushes it to disk and renames it over the
+target (``os.replace`` is atomic on POSIX), so a reader sees the old file or the
+new one, never a part. Importing mmfpn registers it as mmengine's ``local``
+backend, which checkpoints and logs go through.
+"""
+import os
+import os.path as osp
+import tempfile
+from pathlib import Path
+from typing import Union
+
+from mmengine.fileio.backends import LocalBackend, register_backend
+
+
+def atomic_write(path: Union[str, Path], data: bytes) -> None:
+    """Write ``data`` to ``path`` so that ``path`` is never seen half-written."""
+    path = str(path)
+    directory = osp.dirname(osp.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f'.{osp.basename(path)}.', suffix='.tmp')
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+class AtomicLocalBackend(LocalBackend):
+    """mmengine's ``LocalBackend`` with atomic ``put`` and ``put_text``."""
+
+    def put(self, obj: bytes, filepath: Union[str, Path]) -> None:
+        atomic_write(filepath, obj)
+
+    def put_text(self, obj: str, filepath: Union[str, Path], encoding: str = 'utf-8') -> None:
+        atomic_write(filepath, obj.encode(encoding))
+
+
+def register_atomic_local_backend() -> None:
+    register_backend('local', AtomicLocalBackend, force=True, prefixes='')

@@ -1,0 +1,106 @@
+"""Bad data: a clear error before training, or a logged and counted skip."""
+import json
+import logging
+import shutil
+
+import pytest
+import torch
+from helpers import TINY_CONFIG
+from mmdet.registry import DATASETS, MODELS
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.logging import MMLogger
+from mmengine.registry import init_default_scope
+
+from mmfpn.datasets.tiny import TinySpec, generate
+from mmfpn.engine.launch import ConfigError, prepare_data
+
+
+@pytest.fixture()
+def data(tmp_path):
+    """A 4+2 image tiny set under tmp_path/data/tiny, and a config pointing at it."""
+    generate(str(tmp_path / 'data' / 'tiny'), TinySpec(num_train=4, num_val=2))
+    cfg = Config.fromfile(TINY_CONFIG)
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[key].dataset.data_root = str(tmp_path / 'data' / 'tiny') + '/'
+    return tmp_path / 'data' / 'tiny', cfg
+
+
+def edit_train(root, edit):
+    path = root / 'annotations' / 'instances_train.json'
+    coco = json.loads(path.read_text())
+    edit(coco)
+    path.write_text(json.dumps(coco))
+
+
+class Records(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def test_clean_data_passes(data):
+    prepare_data(data[1])
+
+
+def test_no_usable_image_is_refused(data):
+    root, cfg = data
+
+    def zero_size(coco):
+        for ann in coco['annotations']:
+            ann['bbox'][2] = 0
+    edit_train(root, zero_size)
+    with pytest.raises(ConfigError, match='has no usable training image: 4 images'):
+        prepare_data(cfg)
+
+
+def test_degenerate_boxes_are_logged_and_counted(data):
+    root, cfg = data
+
+    def degenerate(coco):
+        coco['annotations'][0]['bbox'][2] = 0
+        coco['annotations'][1]['bbox'][3] = -5
+    edit_train(root, degenerate)
+    records = Records()
+    MMLogger.get_instance('mmfpn_test_bad_data')
+    MMLogger.get_current_instance().addHandler(records)
+    prepare_data(cfg)
+    assert any('skipping 2 boxes of zero or negative size (annotation ids [1, 2])' in m
+               for m in records.messages)
+
+
+def test_missing_image_is_refused(data):
+    root, cfg = data
+    (root / 'train' / '00003.png').unlink()
+    with pytest.raises(ConfigError, match=r"1 image files .* are missing .*'00003.png'"):
+        prepare_data(cfg)
+
+
+def test_corrupt_image_is_refused(data):
+    root, cfg = data
+    (root / 'train' / '00002.png').write_bytes(b'\x89PNG not really')
+    with pytest.raises(ConfigError, match=r"1 image files .* cannot be decoded, e.g. \['00002.png'\]"):
+        prepare_data(cfg)
+
+
+def test_images_without_objects_are_kept_and_train(data):
+    root, cfg = data
+    shutil.copy(root / 'train' / '00001.png', root / 'train' / '00005.png')
+
+    def add_negative(coco):
+        coco['images'].append(dict(coco['images'][0], id=5, file_name='00005.png'))
+    edit_train(root, add_negative)
+    prepare_data(cfg)
+    init_default_scope('mmdet')
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    assert len(dataset) == 5
+    negative = next(i for i in range(len(dataset))
+                    if len(dataset[i]['data_samples'].gt_instances) == 0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    batch = model.data_preprocessor(pseudo_collate([dataset[negative], dataset[0]]), True)
+    total, _ = model.parse_losses(model(**batch, mode='loss'))
+    assert torch.isfinite(total)

@@ -1,0 +1,90 @@
+"""Nothing is lost: NaN losses stop cleanly, saves are atomic, kill + resume is exact."""
+import os
+import os.path as osp
+import resource
+import signal
+import subprocess
+import sys
+
+import pytest
+import torch
+from helpers import FAST, ROOT, TINY_CONFIG, run
+
+pytestmark = pytest.mark.slow
+DETERMINISTIC = ['randomness.deterministic=True', 'train_cfg.max_epochs=3',
+                 'train_cfg.val_interval=3']
+
+
+def train_args(work_dir, *options, resume=False):
+    return [osp.join(ROOT, 'tools/train.py'), TINY_CONFIG, '--work-dir', str(work_dir),
+            *(['--resume'] if resume else []), '--cfg-options', *FAST, *options]
+
+
+def test_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(workspace):
+    work = workspace / 'nan'
+    # Epoch 1 trains normally; at epoch 2 the learning rate jumps by 1e9.
+    out = run(train_args(work, 'train_cfg.max_epochs=3', 'train_cfg.val_interval=3',
+                         'param_scheduler.1.milestones=[1]', 'param_scheduler.1.gamma=1e9'),
+              cwd=workspace, check=False)
+    assert out.returncode != 0
+    assert 'NonFiniteLossError: non-finite loss at iteration' in out.stderr
+    assert 'loss_' in out.stderr.split('non-finite loss at iteration')[1].splitlines()[0]
+    good = torch.load(work / 'epoch_1.pth', map_location='cpu')
+    assert all(torch.isfinite(v).all() for v in good['state_dict'].values())
+    assert not (work / 'epoch_2.pth').exists() and not (work / 'epoch_3.pth').exists()
+
+
+WRITER = '''
+import sys, torch
+if sys.argv[2] == 'mmfpn':
+    import mmfpn
+from mmengine.runner.checkpoint import save_checkpoint
+for version, numel in ((1, 1_000_000), (2, 20_000_000)):
+    save_checkpoint({'version': version, 'blob': torch.ones(numel)}, sys.argv[1])
+'''
+
+
+def crash_while_saving(target, importing):
+    """Save v1 (4 MB), then v2 (80 MB) under a 40 MB file-size limit: the writer
+    dies in the middle of writing v2 (EFBIG; Python ignores SIGXFSZ)."""
+    limit = 40 << 20
+    proc = subprocess.run(
+        [sys.executable, '-c', WRITER, str(target), importing], capture_output=True,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)))
+    assert proc.returncode != 0 and b'File too large' in proc.stderr, proc.stderr[-2000:]
+
+
+def test_crash_while_saving_never_leaves_a_truncated_checkpoint(tmp_path):
+    stock = tmp_path / 'stock.pth'
+    crash_while_saving(stock, 'stock')  # control: mmengine alone truncates the file
+    with pytest.raises(Exception):
+        torch.load(stock, weights_only=True)
+    ours = tmp_path / 'ours.pth'
+    crash_while_saving(ours, 'mmfpn')
+    assert torch.load(ours, weights_only=True)['version'] == 1  # the previous, whole file
+
+
+def test_sigkill_mid_epoch_then_resume_equals_an_uninterrupted_run(workspace):
+    straight = workspace / 'straight'
+    run(train_args(straight, *DETERMINISTIC), cwd=workspace)
+
+    killed = workspace / 'killed'
+    proc = subprocess.Popen([sys.executable, *train_args(killed, *DETERMINISTIC)],
+                            cwd=workspace, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, env={**os.environ, 'OMP_NUM_THREADS': '1'})
+    lines = []
+    for line in proc.stdout:  # wait until epoch 3 has begun
+        lines.append(line)
+        if 'Epoch(train) [3][1/4]' in line:
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert (killed / 'epoch_2.pth').exists(), ''.join(lines[-20:])
+    assert not (killed / 'epoch_3.pth').exists()
+    out = run(train_args(killed, *DETERMINISTIC, resume=True), cwd=workspace)
+    assert 'resumed epoch: 2' in out.stdout + out.stderr
+    a = torch.load(straight / 'epoch_3.pth', map_location='cpu')['state_dict']
+    b = torch.load(killed / 'epoch_3.pth', map_location='cpu')['state_dict']
+    assert a.keys() == b.keys()
+    differing = [k for k in a if not torch.equal(a[k], b[k])]
+    assert not differing, differing[:5]
