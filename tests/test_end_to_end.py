@@ -5,6 +5,7 @@ the configs' relative ``data_root`` resolves there.
 """
 import os
 import os.path as osp
+import re
 import subprocess
 import sys
 
@@ -78,3 +79,12 @@ def test_bad_input_gets_a_clear_error(workspace, args, message):
     assert out.returncode != 0
     assert message in out.stderr
     assert 'Traceback' not in out.stderr
+
+
+def test_rpn_config_trains_and_reports_average_recall(workspace):
+    out = run([osp.join(ROOT, 'tools/train.py'), osp.join(ROOT, 'configs/tiny/rpn_r18_paper-fpn_tiny.py'),
+               '--work-dir', str(workspace / 'rpn'), '--cfg-options', 'train_cfg.max_epochs=1',
+               'train_cfg.val_interval=1', *FAST], cwd=workspace)
+    log = out.stdout + out.stderr
+    assert re.search(r'coco/AR@100: [0-9.]+ +coco/AR@300: [0-9.]+ +coco/AR@1000: [0-9.]+ +'
+                     r'coco/AR_s@1000: [0-9.]+', log)

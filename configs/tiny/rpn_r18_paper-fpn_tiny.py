@@ -14,7 +14,7 @@ model = dict(
     neck=dict(in_channels=[64, 128, 256, 512], out_channels=d),
     rpn_head=dict(in_channels=d, feat_channels=d,
                   anchor_generator=dict(anchor_sizes=[16, 32, 64, 128, 256])))
-val_evaluator = dict(metric='proposal', proposal_nums=(100, 1000))
+val_evaluator = dict(metric='proposal', proposal_nums=(100, 300, 1000))
 test_evaluator = val_evaluator
 default_hooks = dict(logger=dict(interval=20),
                      checkpoint=dict(interval=6, max_keep_ckpts=1, save_last=True))
