@@ -7,6 +7,7 @@ from mmdet.registry import MODELS
 
 from mmfpn.models.roi_extractors.paper_roi_extractor import (PaperRoIExtractor,
                                                              map_rois_to_levels)
+from mmfpn.ops.roi_align import RoIAlign, roi_align
 from mmfpn.ops.roi_pool import RoIPool, mmcv_has_kernel, roi_pool
 
 ALIGN = dict(type='RoIAlign', output_size=7, sampling_ratio=0)
@@ -68,7 +69,7 @@ def test_roi_align_identical_to_mmdet_single_roi_extractor(img):
     assert torch.equal(levels, stock.map_roi_levels(rois, 4))
     assert set(levels.tolist()) == {0, 1, 2, 3}
     assert (ours(feats, rois) - stock(feats, rois)).abs().max().item() <= 1e-6
-    assert torch.equal(ours(feats, rois, 1.5), stock(feats, rois, 1.5))
+    assert (ours(feats, rois, 1.5) - stock(feats, rois, 1.5)).abs().max().item() <= 1e-6
 
 
 def test_empty_rois_and_unused_levels_keep_the_graph():
@@ -87,7 +88,7 @@ def test_all_rois_on_level_boundaries():
     feats = pyramid(1, 8, 512, 512)
     rois = square_rois([56.0, 112.0, 224.0, 448.0])
     assert ext.map_roi_levels(rois, 4).tolist() == [0, 1, 2, 3]
-    assert torch.equal(ext(feats, rois), stock(feats, rois))
+    assert (ext(feats, rois) - stock(feats, rois)).abs().max().item() <= 1e-6
 
 
 def test_validation_and_registry():
@@ -195,3 +196,36 @@ def test_roi_pool_matches_mmcv_cuda_kernel():
     keep = rois[:, 3] >= rois[:, 1] - 1  # malformed RoIs differ by design (docstring)
     expected = mmcv_roi_pool(feat.cuda(), rois[keep].cuda(), (7, 7), 0.25).cpu()
     torch.testing.assert_close(roi_pool(feat, rois[keep], (7, 7), 0.25), expected)
+
+
+# --- RoIAlign on the CPU: mmcv's numbers from all cores ---------------------------
+@pytest.mark.parametrize('sampling_ratio,aligned', [(0, True), (2, False), (3, True)])
+@pytest.mark.parametrize('stride,size', [(4, (50, 77)), (32, (7, 10))])
+def test_roi_align_matches_mmcv_forward_and_backward(sampling_ratio, aligned, stride, size):
+    from mmcv.ops import roi_align as mmcv_roi_align
+    gen = torch.Generator().manual_seed(stride)
+    feat = torch.randn(2, 5, *size, generator=gen)
+    rois = torch.cat([random_rois(200, size[0] * stride, size[1] * stride, 2, seed=stride),
+                      torch.tensor([[0, -50., -50, -10, -10],      # outside: zeros
+                                    [1, 0, 0, 0, 0],               # zero size
+                                    [0, 0, 0, 2000, 1500]])])      # over the border
+    a, b = feat.clone().requires_grad_(), feat.clone().requires_grad_()
+    expected = mmcv_roi_align(a, rois, (7, 7), 1 / stride, sampling_ratio, 'avg', aligned)
+    ours = roi_align(b, rois, (7, 7), 1 / stride, sampling_ratio, aligned)
+    assert (ours - expected).abs().max().item() <= 1e-6
+    grad = torch.randn(expected.shape, generator=gen)
+    expected.backward(grad)
+    ours.backward(grad)
+    torch.testing.assert_close(b.grad, a.grad, atol=1e-5, rtol=1e-5)
+
+
+def test_roi_align_module_uses_the_cpu_path_and_mmcv_elsewhere(monkeypatch):
+    layer = RoIAlign(7, 0.25, 0)
+    feat, rois = torch.randn(1, 3, 16, 16), square_rois([20.0])
+    calls = []
+    monkeypatch.setattr('mmfpn.ops.roi_align.roi_align', lambda *a: calls.append(a) or 0)
+    layer(feat, rois)
+    assert len(calls) == 1
+    assert isinstance(PaperRoIExtractor(ALIGN, 3, [4]).roi_layers[0], RoIAlign)
+    max_mode = RoIAlign(7, 0.25, 0, pool_mode='max')
+    assert max_mode(feat, rois).shape == (1, 3, 7, 7) and len(calls) == 1  # mmcv's

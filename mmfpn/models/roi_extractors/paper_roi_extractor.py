@@ -11,6 +11,7 @@ from mmdet.models.roi_heads.roi_extractors import BaseRoIExtractor
 from mmdet.registry import MODELS
 from torch import Tensor, nn
 
+from mmfpn.ops.roi_align import RoIAlign
 from mmfpn.ops.roi_pool import RoIPool
 
 #: Eq. (1): "224 is the canonical ImageNet pre-training size".
@@ -113,11 +114,15 @@ class PaperRoIExtractor(BaseRoIExtractor):
         self.finest_level = int(math.log2(strides[0]))
 
     def build_roi_layers(self, layer_cfg: dict, featmap_strides: List[int]) -> nn.ModuleList:
-        """One RoI op per level; ``RoIPool`` resolves to mmfpn's CPU-capable one."""
+        """One RoI op per level. ``RoIPool`` and ``RoIAlign`` resolve to mmfpn's
+        subclasses of mmcv's ops, which on the CPU run :mod:`mmfpn.ops` kernels
+        (RoIPool has none in mmcv; mmcv's RoIAlign uses one thread)."""
         cfg = dict(layer_cfg)
         layer_type = cfg.pop('type', None)
         if layer_type in ('RoIPool', mmcv_ops.RoIPool):
             layer_cls = RoIPool
+        elif layer_type in ('RoIAlign', mmcv_ops.RoIAlign):
+            layer_cls = RoIAlign
         elif isinstance(layer_type, str) and hasattr(mmcv_ops, layer_type):
             layer_cls = getattr(mmcv_ops, layer_type)
         elif isinstance(layer_type, type):
