@@ -29,6 +29,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--show', action='store_true', help='show prediction results')
     parser.add_argument('--show-dir', help='save drawn predictions to WORK_DIR/TIMESTAMP/SHOW_DIR')
     parser.add_argument('--wait-time', type=float, default=2, help='interval of --show (s)')
+    parser.add_argument('--fast', action='store_true',
+                        help='fast inference path: conv+BN folding, channels-last, '
+                             'inference_mode (same detections up to float rounding)')
+    parser.add_argument('--bf16', action='store_true',
+                        help='with --fast: run backbone and neck in bfloat16')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -61,6 +66,11 @@ def main(argv=None) -> None:
             hook.update(draw=True, show=args.show, wait_time=args.wait_time,
                         test_out_dir=args.show_dir)
         check_model_config(cfg)
+        if args.bf16 and not args.fast:
+            raise ConfigError('--bf16 is an option of the fast path: add --fast')
+        if args.fast:
+            cfg.custom_hooks = [*cfg.get('custom_hooks', []),
+                                dict(type='FastInferenceHook', bf16=args.bf16)]
         prepare_data(cfg)
     except ConfigError as err:
         sys.exit(f'error: {err}')

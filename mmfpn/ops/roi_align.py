@@ -123,7 +123,7 @@ def roi_align(input: Tensor, rois: Tensor, output_size: Union[int, Tuple[int, in
 
 
 class RoIAlign(mmcv_ops.RoIAlign):
-    """mmcv's ``RoIAlign``; on the CPU, in average mode, :func:`roi_align` instead.
+    """mmcv's ``RoIAlign``; for CPU inference in average mode, :func:`roi_align`.
 
     Paper: Sec. 4.2 uses RoI pooling; RoIAlign (Mask R-CNN) is mmdet's and
     detectron2's choice, see :class:`mmfpn.models.PaperRoIExtractor`.
@@ -131,7 +131,10 @@ class RoIAlign(mmcv_ops.RoIAlign):
 
     def forward(self, input: Tensor, rois: Tensor) -> Tensor:
         """``(B, C, H, W)``, ``(R, 5)`` -> ``(R, C, out_h, out_w)``."""
-        if input.device.type != 'cpu' or self.pool_mode != 'avg' or self.use_torchvision:
+        if (input.device.type != 'cpu' or self.pool_mode != 'avg' or self.use_torchvision
+                or (torch.is_grad_enabled() and input.requires_grad)):
+            # Training keeps mmcv's kernel: the sparse product's backward (a
+            # transposed sparse-dense product) is slower than mmcv's scatter.
             return super().forward(input, rois)
         return roi_align(input, rois, self.output_size, self.spatial_scale,
                          self.sampling_ratio, self.aligned)

@@ -1,0 +1,86 @@
+"""A faster inference path for two-stage detectors, switched on by one option.
+
+* Conv + BN folding (mmcv's ``fuse_conv_bn``): one conv instead of conv, BN.
+* Channels-last memory format: oneDNN's preferred CPU layout, and a free
+  channels-last view for mmfpn's RoIAlign.
+* ``torch.inference_mode`` instead of ``no_grad``.
+* Optional bf16 autocast of the conv and fc layers (backbone, neck, RPN head
+  convs, box head fcs); RoI pooling, box decoding and NMS stay in fp32.
+
+Numerics: folding changes each conv's float rounding (w' = w * g / s, b' = ...),
+so fp32 outputs differ from the stock path by float rounding only (measured on
+the tiny val split: identical labels, boxes within 1e-3). bf16 keeps 8 bits of
+mantissa in the trunk and changes the numbers; its mAP change is reported in the
+README.
+"""
+import functools
+
+import torch
+from mmcv.cnn import fuse_conv_bn
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmengine.registry import HOOKS
+
+
+def _float_outputs(out):
+    if isinstance(out, torch.Tensor):
+        return out.float()
+    if isinstance(out, (tuple, list)):
+        return type(out)(_float_outputs(o) for o in out)
+    return out
+
+
+def _autocast_bf16(fn):
+    """``fn`` under bf16 autocast, its tensor outputs back in fp32."""
+    @functools.wraps(fn)
+    def wrapped(*args, **kwargs):
+        device = next((a.device.type for a in args if isinstance(a, torch.Tensor)), 'cpu')
+        with torch.autocast(device, dtype=torch.bfloat16):
+            return _float_outputs(fn(*args, **kwargs))
+    return wrapped
+
+
+def make_fast(model: torch.nn.Module, bf16: bool = False) -> torch.nn.Module:
+    """Fold BN, go channels-last, and (optionally) run the conv and fc layers in bf16.
+
+    Args:
+        model: An mmdet detector in eval mode (``extract_feat`` and ``test_step``).
+        bf16: Autocast backbone + neck, the RPN head's convs and the box head's fc
+            layers to bfloat16; box decoding, NMS and RoI pooling stay fp32.
+
+    Returns:
+        The same module, changed in place.
+    """
+    model.eval()
+    fuse_conv_bn(model)
+    model.to(memory_format=torch.channels_last)
+    extract_feat = _autocast_bf16(model.extract_feat) if bf16 else model.extract_feat
+
+    @functools.wraps(extract_feat)
+    def channels_last_extract_feat(batch_inputs: torch.Tensor):
+        return extract_feat(batch_inputs.contiguous(memory_format=torch.channels_last))
+
+    model.extract_feat = channels_last_extract_feat
+    if bf16:
+        for head in (getattr(model, 'rpn_head', None),
+                     getattr(getattr(model, 'roi_head', None), 'bbox_head', None)):
+            if head is not None:
+                head.forward = _autocast_bf16(head.forward)
+    model.test_step = torch.inference_mode()(model.test_step)
+    return model
+
+
+@HOOKS.register_module()
+class FastInferenceHook(Hook):
+    """Apply :func:`make_fast` to the runner's model before testing.
+
+    Runs after the checkpoint is loaded (mmengine loads it before ``before_test``).
+    ``tools/test.py --fast [--bf16]`` adds it.
+    """
+
+    def __init__(self, bf16: bool = False) -> None:
+        self.bf16 = bf16
+
+    def before_test(self, runner) -> None:
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        make_fast(model, bf16=self.bf16)
