@@ -135,13 +135,40 @@ def _convert(node: Any) -> Any:
     return node
 
 
+#: mmfpn's training and test hooks: they change how a run is supervised, not
+#: what the model computes, so the exported config leaves them out.
+MMFPN_HOOKS = ('FiniteLossHook', 'RNGStateHook', 'FastInferenceHook')
+MMFPN_ONLY = (*CONVERTERS, *MMFPN_HOOKS, 'CPUDistributedDataParallel')
+
+
+def _mmfpn_types(node: Any, path: str):
+    if isinstance(node, dict):
+        if node.get('type') in MMFPN_ONLY:
+            yield path, node['type']
+        for key, value in node.items():
+            yield from _mmfpn_types(value, f'{path}.{key}' if path else key)
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            yield from _mmfpn_types(value, f'{path}[{i}]')
+
+
 def to_mmdet_config(cfg: Config) -> Config:
     """A standalone stock-mmdet config equivalent to ``cfg`` (no mmfpn import).
 
     Raises:
-        ExportError: a paper switch or mode has no stock equivalent.
+        ExportError: a paper switch or mode has no stock equivalent, or something
+            else in the config needs mmfpn.
     """
     out = _convert(copy.deepcopy(cfg.to_dict()))
     out.pop('custom_imports', None)
     out.pop('_scope_', None)
+    hooks = [h for h in out.get('custom_hooks', []) if h.get('type') not in MMFPN_HOOKS]
+    if hooks:
+        out['custom_hooks'] = hooks
+    else:
+        out.pop('custom_hooks', None)
+    left = list(_mmfpn_types(out, ''))
+    if left:
+        raise ExportError(f'{left[0][0]} uses {left[0][1]}, which only mmfpn provides; '
+                          'remove it from the config to export')
     return Config(out)

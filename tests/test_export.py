@@ -110,3 +110,12 @@ def test_export_maps_each_component():
     assert 'custom_imports' not in stock
     assert stock.train_dataloader.dataset.metainfo.classes == (
         'circle', 'square', 'triangle', 'cross')
+
+
+def test_export_drops_mmfpn_hooks_and_refuses_other_mmfpn_parts():
+    cfg = Config.fromfile(TINY_CONFIG)
+    assert {h['type'] for h in cfg.custom_hooks} == {'FiniteLossHook', 'RNGStateHook'}
+    assert 'custom_hooks' not in to_mmdet_config(cfg)
+    cfg.model_wrapper_cfg = dict(type='CPUDistributedDataParallel')
+    with pytest.raises(ExportError, match='model_wrapper_cfg uses CPUDistributedDataParallel'):
+        to_mmdet_config(cfg)

@@ -3,8 +3,9 @@
     python tools/demo.py [CONFIG] [--work-dir DIR] [--cfg-options ...]
 
 Writes to WORK_DIR: the checkpoint, logs (``coco/bbox_mAP: ...`` as mmdet logs it),
-``loss_curve.png``, ``pyramid.png`` (P2..P6 activations; each box's level by
-Eq. (1) and by best anchor) and ``detections/*.png`` for a few val images.
+``mmdet/`` (the model exported for stock mmdet), ``loss_curve.png``,
+``pyramid.png`` (P2..P6 activations; each box's level by Eq. (1) and by best
+anchor) and ``detections/*.png`` for a few val images.
 """
 import argparse
 import glob
@@ -50,9 +51,13 @@ def main(argv=None) -> None:
     pyramid = draw_pyramid(args.config, checkpoint, images[0],
                            'data/tiny/annotations/instances_val.json',
                            osp.join(work_dir, 'pyramid.png'))
+    exported = subprocess.run(
+        [sys.executable, osp.join(ROOT, 'tools', 'export_mmdet.py'), args.config, checkpoint,
+         osp.join(work_dir, 'mmdet')], check=True, capture_output=True, text=True).stdout.split()
     print(f'demo: loss curve: {curve}')
     print(f'demo: the pyramid at work (P2..P6, levels of each box): {pyramid}')
     print(f'demo: detections on {len(drawn)} val images: {osp.dirname(drawn[0])}/')
+    print(f'demo: exported for stock mmdet (no mmfpn needed): {" ".join(exported)}')
 
 
 if __name__ == '__main__':
