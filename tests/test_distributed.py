@@ -21,10 +21,10 @@ COMMON = [*FAST, 'train_cfg.max_epochs=2', 'train_cfg.val_interval=100',
 LOSS_RTOL = 0.10
 
 
-def dist_train(workspace, work_dir, nproc, *options, timeout=300):
+def dist_train(workspace, work_dir, nproc, *options, config=TINY_CONFIG, timeout=300):
     env = {**os.environ, 'OMP_NUM_THREADS': '1', 'PYTHON': sys.executable,
            'PORT': str(29600 + os.getpid() % 300), 'PYTHONPATH': HERE}
-    return subprocess.run(['bash', osp.join(ROOT, 'tools/dist_train.sh'), TINY_CONFIG,
+    return subprocess.run(['bash', osp.join(ROOT, 'tools/dist_train.sh'), str(config),
                            str(nproc), '--work-dir', str(work_dir), '--cfg-options', *COMMON,
                            *options], cwd=workspace, capture_output=True, text=True, env=env,
                           timeout=timeout)
@@ -48,9 +48,11 @@ def test_two_processes_match_one_with_the_same_total_batch(workspace):
 
 
 def test_an_error_in_one_rank_stops_all_ranks(workspace):
-    out = dist_train(workspace, workspace / 'fail', 2,
-                     "custom_imports.imports=['mmfpn','failing_hook']",
-                     "custom_hooks=[dict(type='FailOnRankHook',rank=1,iteration=2)]",
-                     timeout=180)
+    config = workspace / 'fails_on_rank_1.py'
+    config.write_text(f"_base_ = {TINY_CONFIG!r}\n"
+                      "custom_imports = dict(imports=['mmfpn', 'failing_hook'])\n"
+                      "custom_hooks = [dict(type='FailOnRankHook', rank=1, iteration=2)]\n")
+    # A hang would hit the timeout (subprocess.TimeoutExpired fails the test).
+    out = dist_train(workspace, workspace / 'fail', 2, config=config, timeout=180)
     assert out.returncode != 0
     assert 'injected failure on rank 1' in out.stdout + out.stderr
