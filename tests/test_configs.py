@@ -131,3 +131,13 @@ def test_ablation_child_changes_only_what_it_means_to(child, parent, expected):
     b = flatten(Config.fromfile(osp.join(ROOT, 'configs', parent)).to_dict())
     changed = {k for k in a.keys() | b.keys() if a.get(k, '<absent>') != b.get(k, '<absent>')}
     assert changed == expected
+
+
+@pytest.mark.parametrize('path', LEAF_CONFIGS, ids=lambda p: osp.relpath(p, ROOT))
+def test_tools_accept_every_leaf_config(path):
+    """What tools/train.py and `mim train mmfpn` do before reading data passes."""
+    from mmfpn.engine.launch import load_config
+    from mmfpn.engine.validate import check_model_config
+    cfg = load_config(path)
+    drop_pretrained(cfg.model)
+    check_model_config(cfg)

@@ -88,3 +88,16 @@ def test_rpn_config_trains_and_reports_average_recall(workspace):
     log = out.stdout + out.stderr
     assert re.search(r'coco/AR@100: [0-9.]+ +coco/AR@300: [0-9.]+ +coco/AR@1000: [0-9.]+ +'
                      r'coco/AR_s@1000: [0-9.]+', log)
+
+
+def test_mim_train_and_test_mmfpn(workspace):
+    work = workspace / 'mim'
+    out = run(['-m', 'mim', 'train', 'mmfpn', 'faster-rcnn_r18_paper-fpn_tiny.py',
+               '--work-dir', str(work), '--cfg-options', 'train_cfg.max_epochs=1',
+               'train_cfg.val_interval=1', *FAST], cwd=workspace)
+    assert 'we find the config file in codebase mmfpn' in out.stdout
+    assert 'coco/bbox_mAP' in out.stdout + out.stderr
+    out = run(['-m', 'mim', 'test', 'mmfpn', 'faster-rcnn_r18_paper-fpn_tiny.py',
+               '--checkpoint', str(work / 'epoch_1.pth'), '--work-dir', str(workspace / 'mim_test'),
+               '--cfg-options', *FAST], cwd=workspace)
+    assert 'coco/bbox_mAP:' in out.stdout + out.stderr

@@ -9,6 +9,7 @@ Sample positions, clamping and weights are computed in the input dtype with the
 same operations in the same order as mmcv's kernel, so results equal mmcv's up
 to the rounding of the final sum. The gradient is autograd's (mmcv's formula).
 """
+import warnings
 from typing import Tuple, Union
 
 import torch
@@ -110,10 +111,13 @@ def roi_align(input: Tensor, rois: Tensor, output_size: Union[int, Tuple[int, in
         row_nnz.append(torch.full((rows,), gh * gw * 4, dtype=torch.long))
         row_count.append(torch.full((rows,), float(gh * gw), dtype=input.dtype))
     crow = torch.cat([torch.zeros(1, dtype=torch.long), torch.cat(row_nnz).cumsum(0)])
-    weights = torch.sparse_csr_tensor(
-        crow, torch.cat(cols) if cols else crow.new_zeros(0),
-        torch.cat(vals) if vals else input.new_zeros(0),
-        size=(crow.numel() - 1, batch * height * width), dtype=input.dtype)
+    with warnings.catch_warnings():  # "sparse CSR support is in beta": used as documented
+        warnings.simplefilter('ignore', UserWarning)
+        weights = torch.sparse_csr_tensor(
+            crow, torch.cat(cols) if cols else crow.new_zeros(0),
+            torch.cat(vals) if vals else input.new_zeros(0),
+            size=(crow.numel() - 1, batch * height * width), dtype=input.dtype,
+            check_invariants=False)  # built sorted and in range by construction
     # (B*H*W, C): a view when ``input`` is channels-last, one copy otherwise.
     feat = input.permute(0, 2, 3, 1).reshape(batch * height * width, channels)
     pooled = (weights @ feat) / torch.cat(row_count)[:, None]
