@@ -11,8 +11,8 @@ import sys
 
 import pytest
 import torch
-
-from helpers import FAST, ROOT, TINY_CONFIG as CONFIG, run, train
+from helpers import FAST, ROOT, run, train
+from helpers import TINY_CONFIG as CONFIG
 
 pytestmark = pytest.mark.slow
 

@@ -5,8 +5,7 @@ import torch
 from mmdet.models.roi_heads.roi_extractors import SingleRoIExtractor
 from mmdet.registry import MODELS
 
-from mmfpn.models.roi_extractors.paper_roi_extractor import (PaperRoIExtractor,
-                                                             map_rois_to_levels)
+from mmfpn.models.roi_extractors.paper_roi_extractor import PaperRoIExtractor, map_rois_to_levels
 from mmfpn.ops.roi_align import RoIAlign, roi_align
 from mmfpn.ops.roi_pool import RoIPool, mmcv_has_kernel, roi_pool
 

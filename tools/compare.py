@@ -17,8 +17,7 @@ import sys
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from mmfpn.analysis.compare import (bar_chart, config_name, final_metrics,  # noqa: E402
-                                    markdown_table, write_json)
+from mmfpn.analysis.compare import bar_chart, config_name, final_metrics, markdown_table, write_json  # noqa: E402
 from mmfpn.paper import TABLE_1, TABLE_3  # noqa: E402
 
 TINY = 'configs/tiny/'

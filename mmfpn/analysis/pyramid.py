@@ -2,7 +2,7 @@
 ground-truth box goes to by Eq. (1) and by its best-matching anchor."""
 import json
 import os.path as osp
-from typing import List, Sequence
+from typing import Sequence
 
 import matplotlib
 

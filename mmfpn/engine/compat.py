@@ -27,7 +27,6 @@ from mmengine.logging import HistoryBuffer
 from mmengine.model import MMDistributedDataParallel
 from mmengine.registry import MODEL_WRAPPERS
 
-
 #: The statistics every HistoryBuffer registers on creation (mmengine 0.10.7).
 HISTORY_BUFFER_STATISTICS = frozenset({'min', 'max', 'current', 'mean'})
 

@@ -11,9 +11,8 @@ import os.path as osp
 from typing import Iterator, List, Optional, Tuple
 
 import cv2
-from mmengine.logging import MMLogger
-
 from mmengine.config import Config
+from mmengine.logging import MMLogger
 
 #: Component types that only exist once ``mmfpn`` is imported.
 MMFPN_TYPES = ('PaperFPN', 'PaperAnchorGenerator', 'PaperRoIExtractor')

@@ -3,7 +3,7 @@
 Paper: Sec. 4.2 ("Feature Pyramid Networks for Fast R-CNN"), Eq. (1).
 """
 import math
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence
 
 import torch
 from mmcv import ops as mmcv_ops
