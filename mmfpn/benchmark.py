@@ -37,10 +37,15 @@ def _sync(device: str) -> None:
 
 def time_pair(fns: Dict[str, Callable[[], object]], repeats: int, device: str,
               warmup: int = 1) -> Dict[str, float]:
-    """Median seconds of each function, run alternately ``repeats`` times."""
+    """Median seconds of each function, run alternately ``repeats`` times.
+
+    The order alternates round by round (A B, B A, ...) so that neither side is
+    always first after the other has filled the caches.
+    """
     times: Dict[str, List[float]] = {name: [] for name in fns}
+    items = list(fns.items())
     for i in range(warmup + repeats):
-        for name, fn in fns.items():
+        for name, fn in (items if i % 2 == 0 else items[::-1]):
             _sync(device)
             start = time.perf_counter()
             fn()

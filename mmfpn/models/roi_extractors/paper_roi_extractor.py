@@ -166,7 +166,7 @@ class PaperRoIExtractor(BaseRoIExtractor):
         for i, (feat, layer) in enumerate(zip(feats, self.roi_layers)):
             inds = torch.nonzero(levels == i).squeeze(1)
             if inds.numel():
-                roi_feats = roi_feats.index_put((inds,), layer(feat, rois[inds]))
+                roi_feats[inds] = layer(feat, rois[inds])
             else:
                 # Keep every level in the graph when it gets no RoI, so that the
                 # layers producing it get a (zero) gradient and DDP does not wait
