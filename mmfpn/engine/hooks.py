@@ -27,8 +27,9 @@ class FiniteLossHook(Hook):
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None,
                          outputs: Optional[dict] = None) -> None:
-        bad = {k: float(v) for k, v in (outputs or {}).items()
-               if 'loss' in k and not math.isfinite(float(v))}
+        values = {k: float(v.detach() if isinstance(v, torch.Tensor) else v)
+                  for k, v in (outputs or {}).items() if 'loss' in k}
+        bad = {k: v for k, v in values.items() if not math.isfinite(v)}
         if bad:
             terms = ', '.join(f'{k}={v}' for k, v in sorted(bad.items()))
             raise NonFiniteLossError(
