@@ -8,7 +8,7 @@ import glob
 import json
 import os
 import os.path as osp
-from typing import Iterator, List, Optional, Tuple
+from typing import Iterator, Optional, Tuple
 
 import cv2
 from mmengine.config import Config
@@ -90,6 +90,7 @@ def prepare_data(cfg: Config, verify_images_up_to: int = 5000) -> None:
             missing or cannot be decoded (all files are checked to exist; up to
             ``verify_images_up_to`` of them are also decoded).
     """
+    loaded = {}  # val and test usually share a file; COCO's train JSON is ~450 MB
     for key, dataset in _datasets(cfg):
         ann = _ann_path(dataset)
         if ann is None:
@@ -101,8 +102,11 @@ def prepare_data(cfg: Config, verify_images_up_to: int = 5000) -> None:
         if not osp.exists(ann):
             raise ConfigError(f'annotation file {ann!r} does not exist; check '
                               'data_root and ann_file in the config')
-        check_class_names(dataset, ann)
-        check_annotations(key, dataset, ann, verify_images_up_to)
+        if ann not in loaded:
+            with open(ann) as f:
+                loaded[ann] = json.load(f)
+        check_class_names(dataset, ann, loaded[ann])
+        check_annotations(key, dataset, ann, loaded[ann], verify_images_up_to)
 
 
 def _image_dir(dataset: dict) -> str:
@@ -110,15 +114,15 @@ def _image_dir(dataset: dict) -> str:
     return prefix if osp.isabs(prefix) else osp.join(dataset.get('data_root') or '', prefix)
 
 
-def check_annotations(key: str, dataset: dict, ann_file: str, verify_up_to: int) -> None:
+def check_annotations(key: str, dataset: dict, ann_file: str, coco: dict,
+                      verify_up_to: int) -> None:
     """Count what mmdet will use of ``ann_file``; refuse what it cannot use.
 
     Boxes of zero or negative size are dropped by mmdet without a word: here they
     are counted and logged. Images without objects are kept as negatives when
     ``filter_cfg.filter_empty_gt`` is False (the tiny config), and counted.
+    ``coco`` is the parsed ``ann_file``.
     """
-    with open(ann_file) as f:
-        coco = json.load(f)
     classes = (dataset.get('metainfo') or {}).get('classes')
     cat_ids = {c['id'] for c in coco.get('categories', [])
                if classes is None or c['name'] in classes}
@@ -160,24 +164,17 @@ def check_annotations(key: str, dataset: dict, ann_file: str, verify_up_to: int)
                               'annotation file')
 
 
-def check_class_names(dataset: dict, ann_file: str) -> List[str]:
-    """The config's class names, checked against the COCO annotation file.
-
-    Returns:
-        The annotation file's category names.
-    """
+def check_class_names(dataset: dict, ann_file: str, coco: dict) -> None:
+    """Check the config's class names against the categories of ``coco``
+    (the parsed ``ann_file``)."""
     classes = (dataset.get('metainfo') or {}).get('classes')
-    with open(ann_file) as f:
-        categories = [c['name'] for c in json.load(f).get('categories', [])]
-    if classes is None:
-        return categories
-    missing = [c for c in classes if c not in categories]
+    categories = [c['name'] for c in coco.get('categories', [])]
+    missing = [c for c in classes or () if c not in categories]
     if missing:
         raise ConfigError(
             f'class names {missing} in the config (metainfo.classes) are not '
             f'categories of {ann_file}, whose categories are {categories}. Fix '
             'metainfo.classes (spelling and case matter), or the annotation file.')
-    return categories
 
 
 def setup_work_dir(cfg: Config, config_path: str, work_dir: Optional[str]) -> None:

@@ -77,22 +77,6 @@ def build_checked(model_cfg: dict) -> torch.nn.Module:
         raise ConfigError(f'model: {err}') from None
 
 
-def _probe(model: torch.nn.Module) -> Tuple[List[int], List[int], List[int]]:
-    """Channels of the backbone's outputs, and channels and strides of the maps
-    the heads see (the neck's outputs, or the backbone's without a neck)."""
-    model.eval()
-    x = torch.zeros(1, 3, PROBE_SIZE, PROBE_SIZE)
-    try:
-        with torch.no_grad():
-            backbone = model.backbone(x)
-            pyramid = model.neck(backbone) if getattr(model, 'with_neck', False) else backbone
-    except (RuntimeError, ValueError) as err:
-        raise ConfigError(f'model: the backbone and neck cannot run on a '
-                          f'{PROBE_SIZE}x{PROBE_SIZE} image: {err}') from None
-    return ([f.shape[1] for f in backbone], [f.shape[1] for f in pyramid],
-            [PROBE_SIZE // f.shape[-1] for f in pyramid])
-
-
 def check_model_config(cfg: Config) -> None:
     """Build ``cfg.model`` and check that its parts fit together.
 
@@ -102,19 +86,27 @@ def check_model_config(cfg: Config) -> None:
     init_default_scope(cfg.get('default_scope', 'mmdet'))
     model_cfg = cfg.model.to_dict() if hasattr(cfg.model, 'to_dict') else dict(cfg.model)
     neck = model_cfg.get('neck')
-    model = build_checked(model_cfg)
-    if neck and 'in_channels' in neck:
-        # Checked before running the neck, which would fail on the mismatch.
+    model = build_checked(model_cfg).eval()
+    try:
         with torch.no_grad():
-            backbone_channels = [f.shape[1] for f in model.eval().backbone(
-                torch.zeros(1, 3, PROBE_SIZE, PROBE_SIZE))]
-        if list(neck['in_channels']) != backbone_channels:
-            raise ConfigError(
-                f'model.neck.in_channels={list(neck["in_channels"])} but the backbone '
-                f'({model_cfg["backbone"]["type"]}, out_indices='
-                f'{model_cfg["backbone"].get("out_indices")}) outputs {backbone_channels} '
-                f'channels; set model.neck.in_channels={backbone_channels}')
-    _, channels, strides = _probe(model)
+            feats = model.backbone(torch.zeros(1, 3, PROBE_SIZE, PROBE_SIZE))
+            backbone_channels = [f.shape[1] for f in feats]
+            # Checked before running the neck, which would fail on the mismatch.
+            if neck and 'in_channels' in neck and list(neck['in_channels']) != backbone_channels:
+                raise ConfigError(
+                    f'model.neck.in_channels={list(neck["in_channels"])} but the backbone '
+                    f'({model_cfg["backbone"]["type"]}, out_indices='
+                    f'{model_cfg["backbone"].get("out_indices")}) outputs {backbone_channels} '
+                    f'channels; set model.neck.in_channels={backbone_channels}')
+            if getattr(model, 'with_neck', False):
+                feats = model.neck(feats)
+    except ConfigError:
+        raise
+    except (RuntimeError, ValueError) as err:
+        raise ConfigError(f'model: the backbone and neck cannot run on a '
+                          f'{PROBE_SIZE}x{PROBE_SIZE} image: {err}') from None
+    channels = [f.shape[1] for f in feats]
+    strides = [PROBE_SIZE // f.shape[-1] for f in feats]
     generator = (model_cfg.get('rpn_head') or {}).get('anchor_generator')
     if generator:
         anchor_strides = [s[0] for s in TASK_UTILS.build(generator).strides]
