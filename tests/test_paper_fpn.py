@@ -37,6 +37,43 @@ def test_identical_to_mmdet_fpn(size):
         assert (a - b).abs().max().item() <= 1e-6
 
 
+@pytest.mark.parametrize('size,channels_last,act_cfg', [
+    ((32, 48), False, None), ((32, 48), True, None), ((33, 47), False, None),
+    ((32, 48), False, dict(type='ReLU'))])
+def test_gradients_identical_to_mmdet_fpn(size, channels_last, act_cfg):
+    """Even sizes take the in-place broadcast merge, odd ones F.interpolate; an
+    activation in the convs turns the in-place merge off (autograd needs it)."""
+    ours = PaperFPN(IN_CHANNELS, 8, num_outs=5, act_cfg=act_cfg)
+    stock = FPN(IN_CHANNELS, 8, num_outs=5, act_cfg=act_cfg)
+    init_random(ours)
+    stock.load_state_dict(ours.state_dict(), strict=True)
+    inputs, grads = pyramid_inputs(*size), []
+    for fpn in (ours, stock):
+        feats = [f.clone().requires_grad_() for f in inputs]
+        if channels_last:
+            fpn = fpn.to(memory_format=torch.channels_last)
+        outs = fpn([f.contiguous(memory_format=torch.channels_last) if channels_last else f
+                    for f in feats])
+        sum((o * (k + 1)).sum() for k, o in enumerate(outs)).backward()
+        grads.append([f.grad for f in feats] + [p.grad for p in fpn.parameters()])
+    assert len(grads[0]) == len(grads[1]) == 4 + 16
+    for a, b in zip(*grads, strict=True):  # summation order differs: float tolerance
+        torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
+
+
+def test_merge_writes_into_the_lateral_only_for_exact_nearest_x2():
+    lateral, coarser = torch.randn(1, 8, 6, 10), torch.randn(1, 8, 3, 5)
+    expected = lateral + coarser.repeat_interleave(2, 2).repeat_interleave(2, 3)
+    fpn = PaperFPN(IN_CHANNELS, 8, num_outs=5)
+    merged = fpn._merge(lateral, coarser)
+    assert merged is lateral and torch.equal(merged, expected)
+    odd = torch.randn(1, 8, 5, 9)
+    assert fpn._merge(odd, coarser) is not odd
+    bilinear = PaperFPN(IN_CHANNELS, 8, num_outs=5, upsample_cfg=dict(mode='bilinear'))
+    lateral = torch.randn(1, 8, 6, 10)
+    assert bilinear._merge(lateral, coarser) is not lateral
+
+
 def test_state_dict_moves_both_ways():
     ours, stock = PaperFPN(IN_CHANNELS, 8, num_outs=5), FPN(IN_CHANNELS, 8, num_outs=5)
     assert list(ours.state_dict()) == list(stock.state_dict())

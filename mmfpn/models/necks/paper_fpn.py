@@ -143,6 +143,7 @@ class PaperFPN(BaseModule):
         self.lateral = lateral
         self.finest_only = finest_only
         self.upsample_cfg = dict(mode='nearest') if upsample_cfg is None else dict(upsample_cfg)
+        self._inplace_merge = self.upsample_cfg == dict(mode='nearest') and act_cfg is None
 
         def conv(in_ch: int, kernel: int, stride: int = 1) -> ConvModule:
             return ConvModule(in_ch, out_channels, kernel, stride=stride,
@@ -166,6 +167,30 @@ class PaperFPN(BaseModule):
             return F.interpolate(x, **self.upsample_cfg)
         return F.interpolate(x, size=like.shape[2:], **self.upsample_cfg)
 
+    def _merge(self, lateral: Tensor, coarser: Tensor) -> Tensor:
+        """``lateral + upsample(coarser)``, the top-down merge of Fig. 3.
+
+        Args:
+            lateral: ``(N, d, H, W)``, the 1x1 conv of ``C_k``.
+            coarser: ``(N, d, h, w)``, the merged map of level ``k + 1``.
+
+        Returns:
+            ``(N, d, H, W)``. When ``(H, W) == (2h, 2w)`` and the upsampling is
+            the paper's nearest x2, the sum is written into ``lateral`` through a
+            broadcast view (each coarse pixel added to its 2x2 block): the same
+            values as ``F.interpolate`` then ``+``, without allocating the
+            upsampled map (the neck's largest temporary at P2). ``lateral`` must
+            be a fresh conv output; with an activation in the lateral conv (not
+            the paper's) autograd may need it, so the out-of-place sum is used.
+        """
+        (height, width), (h, w) = lateral.shape[2:], coarser.shape[2:]
+        if (self._inplace_merge and (height, width) == (2 * h, 2 * w)
+                and lateral.dtype == coarser.dtype):
+            blocks = lateral.unflatten(3, (w, 2)).unflatten(2, (h, 2))
+            blocks.add_(coarser[:, :, :, None, :, None])
+            return lateral
+        return lateral + self._upsample_to(coarser, lateral)
+
     def forward(self, inputs: Sequence[Tensor]) -> Tuple[Tensor, ...]:
         """Build the pyramid.
 
@@ -187,8 +212,8 @@ class PaperFPN(BaseModule):
             merged = [None] * (len(used) - 1) + [self.lateral_convs[0](used[-1])]
         if self.top_down:
             for i in range(len(used) - 1, 0, -1):
-                up = self._upsample_to(merged[i], used[i - 1])
-                merged[i - 1] = up if merged[i - 1] is None else merged[i - 1] + up
+                merged[i - 1] = (self._upsample_to(merged[i], used[i - 1])
+                                 if merged[i - 1] is None else self._merge(merged[i - 1], merged[i]))
         outs = [conv(m) for conv, m in zip(self.fpn_convs, merged)]
         if self.finest_only:
             return (outs[0],)
