@@ -94,6 +94,7 @@ def flatten(node, prefix=''):
 P2_NECK = {'model.neck.finest_only', 'model.neck.num_outs'}
 P2_ANCHORS = {'model.rpn_head.anchor_generator.anchor_sizes',
               'model.rpn_head.anchor_generator.strides'}
+P2_RPN = P2_NECK | P2_ANCHORS | {'model.test_cfg.rpn.nms_pre'}  # single map: 12000
 C5_RPN = {'model.backbone.num_stages', 'model.backbone.strides', 'model.backbone.dilations',
           'model.backbone.out_indices', 'model.rpn_head.in_channels',
           'model.rpn_head.feat_channels', 'model.rpn_head.anchor_generator.strides'}
@@ -103,7 +104,7 @@ ABLATIONS = [
     ('rpn/rpn_r50_paper-fpn-no-lateral_40k_coco.py', 'rpn/rpn_r50_paper-fpn_40k_coco.py',
      {'model.neck.lateral'}),
     ('rpn/rpn_r50_paper-fpn-p2_40k_coco.py', 'rpn/rpn_r50_paper-fpn_40k_coco.py',
-     P2_NECK | P2_ANCHORS),
+     P2_RPN),
     ('rpn/rpn_r50-c5_40k_coco.py', 'rpn/rpn_r50-c4_40k_coco.py', C5_RPN),
     ('fast-rcnn/fast-rcnn_r50_paper-fpn-bottom-up_80k_coco.py',
      'fast-rcnn/fast-rcnn_r50_paper-fpn_80k_coco.py', {'model.neck.top_down'}),
@@ -120,7 +121,7 @@ ABLATIONS = [
     ('tiny/rpn_r18_paper-fpn-no-lateral_tiny.py', 'tiny/rpn_r18_paper-fpn_tiny.py',
      {'model.neck.lateral'}),
     ('tiny/rpn_r18_paper-fpn-p2_tiny.py', 'tiny/rpn_r18_paper-fpn_tiny.py',
-     P2_NECK | P2_ANCHORS),
+     P2_RPN),
     ('tiny/rpn_r18-c5_tiny.py', 'tiny/rpn_r18-c4_tiny.py', C5_RPN),
 ]
 
