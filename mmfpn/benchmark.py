@@ -225,7 +225,7 @@ def run_all(height: int = 800, width: int = 1216, repeats: int = 5, device: str 
                   for b in (batch_sizes or [1])},
         flops=flops(height, width))
     if train:
-        results['train_iter'] = bench_train_iter(height, width, max(2, repeats // 2), device)
+        results['train_iter'] = bench_train_iter(height, width, repeats, device)
     return results
 
 
