@@ -17,7 +17,8 @@ import torch
 from mmengine.config import Config
 
 from mmfpn.engine.atomic_io import atomic_write
-from mmfpn.models.roi_extractors.paper_roi_extractor import CANONICAL_LEVEL, CANONICAL_SCALE
+from mmfpn.models.roi_extractors.paper_roi_extractor import (CANONICAL_LEVEL, CANONICAL_SCALE,
+                                                             finest_scale)
 
 PACKAGES = ('mmfpn', 'mmdet', 'mmengine', 'mmcv', 'torch')
 PLAIN = (str, int, float, bool, type(None))
@@ -112,12 +113,17 @@ def _anchors(gen: dict) -> dict:
 
 def _roi_extractor(ext: dict) -> dict:
     strides = ext['featmap_strides']
-    finest_level = int(math.log2(strides[0]))
-    scale = ext.get('canonical_scale', CANONICAL_SCALE)
-    level = ext.get('canonical_level', CANONICAL_LEVEL)
+    if ext['roi_layer'].get('round_rois'):
+        raise ExportError("roi_layer=dict(type='RoIPool', round_rois=True): the paper's "
+                          "grid-rounded RoI pooling has no mmcv equivalent (mmcv's RoIPool "
+                          'uses sub-pixel bins); export refused. Train with round_rois=False '
+                          "or RoIAlign to publish for stock mmdet")
+    scale = finest_scale(int(math.log2(strides[0])),
+                         ext.get('canonical_scale', CANONICAL_SCALE),
+                         ext.get('canonical_level', CANONICAL_LEVEL))
     return dict(type='SingleRoIExtractor', roi_layer=copy.deepcopy(ext['roi_layer']),
                 out_channels=ext['out_channels'], featmap_strides=list(strides),
-                finest_scale=scale * 2.0**(finest_level - level))
+                finest_scale=scale)
 
 
 CONVERTERS = {'PaperFPN': _fpn, 'PaperAnchorGenerator': _anchors,

@@ -91,6 +91,8 @@ def test_publish_refuses_a_checkpoint_carrying_code(tmp_path):
     (dict(neck=dict(top_down=False)), 'top_down=False'),
     (dict(neck=dict(lateral=False)), 'lateral=False'),
     (dict(rpn_head=dict(anchor_generator=dict(mode='detectron'))), "mode='detectron'"),
+    (dict(roi_head=dict(bbox_roi_extractor=dict(roi_layer=dict(
+        _delete_=True, type='RoIPool', output_size=7, round_rois=True)))), 'round_rois=True'),
 ])
 def test_export_refuses_what_mmdet_cannot_express(change, message):
     cfg = Config.fromfile(TINY_CONFIG)

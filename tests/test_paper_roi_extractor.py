@@ -1,13 +1,15 @@
-"""PaperRoIExtractor and RoIPool on CPU: Eq. (1), mmdet parity, mmcv semantics."""
+"""PaperRoIExtractor: Eq. (1), mmdet parity by construction, total on hostile input.
+
+The RoI ops themselves are tested in ``tests/ops/``."""
 import numpy as np
 import pytest
 import torch
 from mmdet.models.roi_heads.roi_extractors import SingleRoIExtractor
 from mmdet.registry import MODELS
 
-from mmfpn.models.roi_extractors.paper_roi_extractor import PaperRoIExtractor, map_rois_to_levels
-from mmfpn.ops.roi_align import RoIAlign, roi_align
-from mmfpn.ops.roi_pool import RoIPool, mmcv_has_kernel, roi_pool
+from mmfpn.models.roi_extractors.paper_roi_extractor import (PaperRoIExtractor, finest_scale,
+                                                             map_rois_to_levels)
+from mmfpn.ops.roi_align import RoIAlign
 
 ALIGN = dict(type='RoIAlign', output_size=7, sampling_ratio=0)
 
@@ -105,126 +107,48 @@ def test_validation_and_registry():
         ext(pyramid(1, 8, 64, 64) + [torch.zeros(1, 8, 1, 1)], square_rois([20.0]))
 
 
-# --- RoIPool: mmcv's CUDA kernel, transcribed loop by loop in float32 ------------
-def reference_roi_pool(feat, rois, out_h, out_w, scale):
-    """Output and arg-max (flat h*W+w per channel, -1 when empty) like mmcv."""
-    f = feat.detach().numpy()
-    _, c, height, width = f.shape
-    out = np.zeros((len(rois), c, out_h, out_w), np.float32)
-    arg = np.full(out.shape, -1, np.int64)
-    s = np.float32(scale)
-    for n, roi in enumerate(rois.numpy().astype(np.float32)):
-        x1, y1 = roi[1] * s, roi[2] * s
-        x2, y2 = (roi[3] + np.float32(1)) * s, (roi[4] + np.float32(1)) * s
-        rw, rh = x2 - x1, y2 - y1
-        if rw <= 0 or rh <= 0:
-            continue
-        bw, bh = rw / np.float32(out_w), rh / np.float32(out_h)
-        for ph in range(out_h):
-            hs = min(max(int(np.floor(np.float32(ph) * bh + y1)), 0), height)
-            he = min(max(int(np.ceil(np.float32(ph + 1) * bh + y1)), 0), height)
-            for pw in range(out_w):
-                ws = min(max(int(np.floor(np.float32(pw) * bw + x1)), 0), width)
-                we = min(max(int(np.ceil(np.float32(pw + 1) * bw + x1)), 0), width)
-                for ch in range(c):
-                    best, best_i = (0.0, -1) if (he <= hs or we <= ws) else (-np.inf, -1)
-                    for h in range(hs, he):
-                        for w in range(ws, we):
-                            if f[int(roi[0]), ch, h, w] > best:
-                                best, best_i = f[int(roi[0]), ch, h, w], h * width + w
-                    out[n, ch, ph, pw], arg[n, ch, ph, pw] = best, best_i
-    return torch.from_numpy(out), torch.from_numpy(arg)
+def test_is_mmdets_extractor_with_eq1_and_mmfpn_ops():
+    ext = PaperRoIExtractor(ALIGN, 8, [4, 8, 16, 32])
+    assert isinstance(ext, SingleRoIExtractor)
+    assert ext.finest_scale == finest_scale(2) == 56.0
+    assert finest_scale(3, canonical_scale=112) == 56.0
+    assert all(isinstance(layer, RoIAlign) for layer in ext.roi_layers)
 
 
-def roi_pool_cases():
-    gen = torch.Generator().manual_seed(1)
-    feat = torch.randn(2, 3, 13, 17, generator=gen)
-    feat[0, :, 2:5, 2:5] = 1.5  # ties: the first in row-major order wins
-    rois = torch.tensor([
-        [0, 0, 0, 67, 51],        # whole map (stride 4)
-        [1, 5.3, 7.9, 30.2, 40.6],
-        [0, 8, 8, 19, 19],        # over the tie plateau
-        [1, -20, -10, 10, 12],    # partly outside
-        [0, 60, 45, 100, 80],     # mostly outside: empty bins
-        [0, 30, 30, 30, 30],      # a point
-        [1, 20, 20, 3, 25],       # malformed (x2 < x1 - 1)
-        [0, 1, 2, 66, 6],         # elongated
-    ])
-    return feat, rois
+@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
+def test_half_precision_features(dtype):
+    """fp16/bf16 features give that dtype, within the dtype's rounding of stock fp32."""
+    ours = PaperRoIExtractor(ALIGN, 8, [4, 8, 16, 32])
+    stock = SingleRoIExtractor(ALIGN, 8, [4, 8, 16, 32], finest_scale=56)
+    feats = [f.to(dtype) for f in pyramid(2, 8, 256, 320)]
+    rois = random_rois(200, 256, 320, batch=2)
+    out = ours(feats, rois)
+    assert out.dtype == dtype
+    expected = stock([f.float() for f in feats], rois.to(dtype).float())
+    rtol = 2.0**-10 if dtype == torch.float16 else 2.0**-7
+    torch.testing.assert_close(out.float(), expected, rtol=rtol, atol=1e-4)
 
 
-@pytest.mark.parametrize('out_size', [(7, 7), (2, 3)])
-def test_roi_pool_matches_reference_forward_and_backward(out_size):
-    feat, rois = roi_pool_cases()
-    feat.requires_grad_(True)
-    out = roi_pool(feat, rois, out_size, 0.25)
-    expected, argmax = reference_roi_pool(feat, rois, *out_size, 0.25)
-    assert torch.equal(out.detach(), expected)
-    grad_out = torch.randn(out.shape, generator=torch.Generator().manual_seed(2))
-    out.backward(grad_out)
-    expected_grad = torch.zeros_like(feat).view(2, 3, -1)
-    for n in range(rois.size(0)):
-        for ch in range(3):
-            for idx, g in zip(argmax[n, ch].flatten().tolist(), grad_out[n, ch].flatten()):
-                if idx >= 0:
-                    expected_grad[int(rois[n, 0]), ch, idx] += g
-    torch.testing.assert_close(feat.grad, expected_grad.view_as(feat))
+def test_batch_zero_on_every_level_count():
+    for strides in ([4, 8, 16, 32], [4]):
+        ext = PaperRoIExtractor(ALIGN, 8, strides)
+        feats = [torch.zeros(0, 8, 16 // 2**i, 16 // 2**i) for i in range(len(strides))]
+        assert ext(feats, torch.zeros(0, 5)).shape == (0, 8, 7, 7)
 
 
-def test_roi_pool_many_rois_in_chunks_matches_reference(monkeypatch):
-    monkeypatch.setattr('mmfpn.ops.roi_pool._GATHER_BUDGET', 2000)
-    feat = torch.randn(2, 2, 20, 24)
-    rois = random_rois(40, 80, 96, batch=2, seed=3)
-    torch.testing.assert_close(roi_pool(feat, rois, (3, 3), 0.25),
-                               reference_roi_pool(feat, rois, 3, 3, 0.25)[0], rtol=0, atol=0)
+def test_non_finite_rois_are_refused_not_dropped():
+    """A NaN box gets no level from Eq. (1); it must not silently pool nothing."""
+    ext = PaperRoIExtractor(ALIGN, 8, [4, 8, 16, 32])
+    rois = torch.cat([square_rois([20.0]), torch.tensor([[0, float('nan'), 10, 100, 100]])])
+    with pytest.raises(ValueError, match=r'PaperRoIExtractor: RoI 1 = .*non-finite'):
+        ext(pyramid(1, 8, 64, 64), rois)
 
 
-def test_roi_pool_module_runs_on_cpu_and_in_the_extractor():
-    assert not mmcv_has_kernel('cpu')  # mmcv 2.1 has no CPU RoIPool kernel
-    feat, rois = roi_pool_cases()
-    torch.testing.assert_close(RoIPool(7, 0.25)(feat, rois), roi_pool(feat, rois, (7, 7), 0.25))
-    ext = PaperRoIExtractor(dict(type='RoIPool', output_size=7), 3, [4])
-    assert isinstance(ext.roi_layers[0], RoIPool)
-    torch.testing.assert_close(ext([feat], rois), roi_pool(feat, rois, (7, 7), 0.25))
-
-
-@pytest.mark.skipif(not torch.cuda.is_available(), reason='mmcv RoIPool kernel needs CUDA')
-def test_roi_pool_matches_mmcv_cuda_kernel():
-    from mmcv.ops import roi_pool as mmcv_roi_pool
-    feat, rois = roi_pool_cases()
-    keep = rois[:, 3] >= rois[:, 1] - 1  # malformed RoIs differ by design (docstring)
-    expected = mmcv_roi_pool(feat.cuda(), rois[keep].cuda(), (7, 7), 0.25).cpu()
-    torch.testing.assert_close(roi_pool(feat, rois[keep], (7, 7), 0.25), expected)
-
-
-# --- RoIAlign on the CPU: mmcv's numbers from all cores ---------------------------
-@pytest.mark.parametrize('sampling_ratio,aligned', [(0, True), (2, False), (3, True)])
-@pytest.mark.parametrize('stride,size', [(4, (50, 77)), (32, (7, 10))])
-def test_roi_align_matches_mmcv_forward_and_backward(sampling_ratio, aligned, stride, size):
-    from mmcv.ops import roi_align as mmcv_roi_align
-    gen = torch.Generator().manual_seed(stride)
-    feat = torch.randn(2, 5, *size, generator=gen)
-    rois = torch.cat([random_rois(200, size[0] * stride, size[1] * stride, 2, seed=stride),
-                      torch.tensor([[0, -50., -50, -10, -10],      # outside: zeros
-                                    [1, 0, 0, 0, 0],               # zero size
-                                    [0, 0, 0, 2000, 1500]])])      # over the border
-    a, b = feat.clone().requires_grad_(), feat.clone().requires_grad_()
-    expected = mmcv_roi_align(a, rois, (7, 7), 1 / stride, sampling_ratio, 'avg', aligned)
-    ours = roi_align(b, rois, (7, 7), 1 / stride, sampling_ratio, aligned)
-    assert (ours - expected).abs().max().item() <= 1e-6
-    grad = torch.randn(expected.shape, generator=gen)
-    expected.backward(grad)
-    ours.backward(grad)
-    torch.testing.assert_close(b.grad, a.grad, atol=1e-5, rtol=1e-5)
-
-
-def test_roi_align_module_uses_the_cpu_path_and_mmcv_elsewhere(monkeypatch):
-    layer = RoIAlign(7, 0.25, 0)
-    feat, rois = torch.randn(1, 3, 16, 16), square_rois([20.0])
-    calls = []
-    monkeypatch.setattr('mmfpn.ops.roi_align.roi_align', lambda *a: calls.append(a) or 0)
-    layer(feat, rois)
-    assert len(calls) == 1
-    assert isinstance(PaperRoIExtractor(ALIGN, 3, [4]).roi_layers[0], RoIAlign)
-    max_mode = RoIAlign(7, 0.25, 0, pool_mode='max')
-    assert max_mode(feat, rois).shape == (1, 3, 7, 7) and len(calls) == 1  # mmcv's
+@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
+def test_half_precision_rois_map_as_float32(dtype):
+    """In fp16, w * h of a 300x300 RoI overflows (90000 > 65504): mapped in fp16 it
+    would land on P5 instead of P4. Levels are computed in float32."""
+    rois = square_rois([20.0, 111.9, 300.0, 500.0]).to(dtype)
+    expected = map_rois_to_levels(rois.float(), 2, 4)
+    assert (expected + 2).tolist() == [2, 2 if dtype == torch.float16 else 3, 4, 5]
+    assert torch.equal(map_rois_to_levels(rois, 2, 4), expected)

@@ -9,7 +9,8 @@
 #     and canonical_scale=224.
 #   - d = 64 channels and 512-d fc layers instead of 256 / 1024; 128 sampled RoIs
 #     and 1000 / 300 proposals per image; RoIAlign (mmdet's choice) instead of
-#     the paper's RoIPool: `roi_layer=dict(type='RoIPool', output_size=7)` restores it.
+#     the paper's RoIPool: `roi_layer=dict(type='RoIPool', output_size=7,
+#     round_rois=True)` restores it.
 _base_ = [
     '../_base_/models/faster-rcnn_r50_paper-fpn.py',
     '../_base_/datasets/tiny.py',
@@ -24,8 +25,8 @@ model = dict(
                   anchor_generator=dict(anchor_sizes=[16, 32, 64, 128, 256])),
     roi_head=dict(
         bbox_roi_extractor=dict(out_channels=d, canonical_scale=112,
-                                roi_layer=dict(type='RoIAlign', output_size=7,
-                                               sampling_ratio=0)),
+                                roi_layer=dict(_delete_=True, type='RoIAlign',
+                                               output_size=7, sampling_ratio=0)),
         bbox_head=dict(in_channels=d, fc_out_channels=512, num_classes=4)),
     train_cfg=dict(rpn_proposal=dict(nms_pre=1000, max_per_img=1000),
                    rcnn=dict(sampler=dict(num=128))),

@@ -11,7 +11,7 @@ model = dict(
               out_channels=256, num_outs=4),
     roi_head=dict(
         bbox_roi_extractor=dict(_delete_=True, type='PaperRoIExtractor',
-                                roi_layer=dict(type='RoIPool', output_size=7),
+                                roi_layer=dict(type='RoIPool', output_size=7, round_rois=True),
                                 out_channels=256, featmap_strides=[4, 8, 16, 32]),
         bbox_head=dict(loss_bbox=dict(_delete_=True, type='SmoothL1Loss', beta=1.0,
                                       loss_weight=1.0))),

@@ -7,10 +7,11 @@ from typing import List, Optional, Sequence
 
 import torch
 from mmcv import ops as mmcv_ops
-from mmdet.models.roi_heads.roi_extractors import BaseRoIExtractor
+from mmdet.models.roi_heads.roi_extractors import SingleRoIExtractor
 from mmdet.registry import MODELS
 from torch import Tensor, nn
 
+from mmfpn.ops.checks import check_rois
 from mmfpn.ops.roi_align import RoIAlign
 from mmfpn.ops.roi_pool import RoIPool
 
@@ -51,24 +52,50 @@ def map_rois_to_levels(rois: Tensor, finest_level: int, num_levels: int,
         >>> map_rois_to_levels(rois, finest_level=2, num_levels=4).tolist()
         [0, 1]
     """
+    if rois.dtype in (torch.float16, torch.bfloat16):
+        # Deviation from mmdet, which maps in the features' dtype: in fp16 ``w * h``
+        # overflows above 256^2 px^2 (P4 RoIs land on P5), in bf16 the 8-bit
+        # mantissa moves RoIs across level boundaries. float32 gives the level of
+        # the same (rounded) box that a float32 model computes.
+        rois = rois.float()
     scale = torch.sqrt((rois[:, 3] - rois[:, 1]) * (rois[:, 4] - rois[:, 2]))
-    finest_scale = canonical_scale * 2.0**(finest_level - canonical_level)
-    level = torch.floor(torch.log2(scale / finest_scale + LEVEL_EPS))
+    finest = finest_scale(finest_level, canonical_scale, canonical_level)
+    level = torch.floor(torch.log2(scale / finest + LEVEL_EPS))
     return level.clamp(min=0, max=num_levels - 1).long()
 
 
+def finest_scale(finest_level: int, canonical_scale: float = CANONICAL_SCALE,
+                 canonical_level: int = CANONICAL_LEVEL) -> float:
+    """The RoI scale Eq. (1) maps to the lower edge of ``finest_level``'s range.
+
+    ``224 * 2^(finest_level - k0)``: 56 for P2, mmdet's ``finest_scale`` default.
+
+    Example:
+        >>> finest_scale(2)
+        56.0
+    """
+    return canonical_scale * 2.0**(finest_level - canonical_level)
+
+
 @MODELS.register_module()
-class PaperRoIExtractor(BaseRoIExtractor):
+class PaperRoIExtractor(SingleRoIExtractor):
     """Pool each RoI from the pyramid level its scale selects (Eq. 1).
 
     Paper: Sec. 4.2, Eq. (1): ``k = floor(k0 + log2(sqrt(wh) / 224))``, ``k0 = 4``;
     RoIs are pooled from P2..P5 (P6 is for the RPN only).
 
-    With ``roi_layer=dict(type='RoIAlign', ...)`` the output equals mmdet's
-    ``SingleRoIExtractor(finest_scale=56)``. Deviation: the paper (and Detectron at
-    the time) used RoI max pooling, ``roi_layer=dict(type='RoIPool',
-    output_size=7)``, which restores it; mmdet's and detectron2's configs use
-    RoIAlign. ``RoIPool`` runs on CPU too (see :mod:`mmfpn.ops.roi_pool`).
+    mmdet's ``SingleRoIExtractor`` with two things overridden: the level map is
+    Eq. (1) with the paper's constants by name (:func:`map_rois_to_levels`), and
+    ``RoIAlign`` / ``RoIPool`` resolve to :mod:`mmfpn.ops` (mmcv's ops, with total
+    multithreaded CPU kernels). ``forward`` is mmdet's, after a check of the inputs,
+    so with ``roi_layer=dict(type='RoIAlign', ...)`` the output equals
+    ``SingleRoIExtractor(finest_scale=56)`` by construction.
+
+    Deviation: the paper (and Detectron at the time) used RoI max pooling with RoIs
+    rounded to the grid, ``roi_layer=dict(type='RoIPool', output_size=7,
+    round_rois=True)``, which restores it (the paper configs select it);
+    ``round_rois=False`` is mmcv's RoIPool. mmdet's and detectron2's configs use
+    RoIAlign.
 
     Args:
         roi_layer: An mmcv RoI op config, e.g. ``dict(type='RoIAlign',
@@ -106,12 +133,16 @@ class PaperRoIExtractor(BaseRoIExtractor):
                              f'level to level (P_k has stride 2^k), got {strides}')
         if canonical_scale <= 0:
             raise ValueError(f'PaperRoIExtractor: canonical_scale must be > 0, got {canonical_scale}')
+        finest_level = int(math.log2(strides[0]))
         super().__init__(roi_layer=roi_layer, out_channels=out_channels,
-                         featmap_strides=strides, init_cfg=init_cfg)
+                         featmap_strides=strides,
+                         finest_scale=finest_scale(finest_level, canonical_scale,
+                                                   canonical_level),
+                         init_cfg=init_cfg)
+        #: ``k`` of the first pooled map: 2 for stride 4 (P2).
+        self.finest_level = finest_level
         self.canonical_scale = canonical_scale
         self.canonical_level = canonical_level
-        #: ``k`` of the first pooled map: 2 for stride 4 (P2).
-        self.finest_level = int(math.log2(strides[0]))
 
     def build_roi_layers(self, layer_cfg: dict, featmap_strides: List[int]) -> nn.ModuleList:
         """One RoI op per level. ``RoIPool`` and ``RoIAlign`` resolve to mmfpn's
@@ -139,7 +170,10 @@ class PaperRoIExtractor(BaseRoIExtractor):
 
     def forward(self, feats: Sequence[Tensor], rois: Tensor,
                 roi_scale_factor: Optional[float] = None) -> Tensor:
-        """Pool every RoI from its level.
+        """mmdet's ``SingleRoIExtractor.forward`` on checked inputs.
+
+        A non-finite RoI would get no level from Eq. (1) and silently pool nothing,
+        so it is refused here as the ops refuse it (:func:`mmfpn.ops.checks.check_rois`).
 
         Args:
             feats: The pooled maps, finest first, ``(B, C, H/s_i, W/s_i)``; exactly
@@ -151,25 +185,8 @@ class PaperRoIExtractor(BaseRoIExtractor):
         Returns:
             ``(R, C, out_h, out_w)``.
         """
-        num_levels = len(feats)
-        if num_levels != self.num_inputs:
-            raise ValueError(f'PaperRoIExtractor: got {num_levels} feature maps for '
+        if len(feats) != self.num_inputs:
+            raise ValueError(f'PaperRoIExtractor: got {len(feats)} feature maps for '
                              f'featmap_strides={self.featmap_strides}')
-        rois = rois.type_as(feats[0])
-        out_size = self.roi_layers[0].output_size
-        levels = self.map_roi_levels(rois, num_levels)
-        if roi_scale_factor is not None:
-            rois = self.roi_rescale(rois, roi_scale_factor)
-        if num_levels == 1 and rois.numel():
-            return self.roi_layers[0](feats[0], rois)
-        roi_feats = feats[0].new_zeros(rois.size(0), self.out_channels, *out_size)
-        for i, (feat, layer) in enumerate(zip(feats, self.roi_layers)):
-            inds = torch.nonzero(levels == i).squeeze(1)
-            if inds.numel():
-                roi_feats[inds] = layer(feat, rois[inds])
-            else:
-                # Keep every level in the graph when it gets no RoI, so that the
-                # layers producing it get a (zero) gradient and DDP does not wait
-                # for it forever (matters when no RPN uses the level, Table 2).
-                roi_feats = roi_feats + feat.flatten()[0] * 0.0
-        return roi_feats
+        check_rois(rois, feats[0].size(0), 'PaperRoIExtractor')
+        return super().forward(feats, rois, roi_scale_factor)
