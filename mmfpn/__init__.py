@@ -7,7 +7,7 @@ checkpoints load under torch's ``weights_only=True`` default (see
 (:mod:`mmfpn.engine.atomic_io`). Configs switch it on with
 ``custom_imports = dict(imports=['mmfpn'], allow_failed_imports=False)``.
 """
-from mmfpn.engine import fast_inference, hooks  # noqa: F401  (register hooks)
+from mmfpn.engine import amp, fast_inference, hooks  # noqa: F401  (register hooks, wrappers)
 from mmfpn.engine.atomic_io import register_atomic_local_backend
 from mmfpn.engine.compat import allow_mmengine_checkpoint_globals
 from mmfpn.models import PaperAnchorGenerator, PaperFPN, PaperRoIExtractor

@@ -16,6 +16,7 @@ from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 import mmfpn  # noqa: E402,F401  (registers components; safe checkpoint loading)
+from mmfpn.engine.amp import use_mixed_precision  # noqa: E402
 from mmfpn.engine.compat import prepare_distributed  # noqa: E402
 from mmfpn.engine.launch import ConfigError, load_config, prepare_data, setup_work_dir  # noqa: E402
 from mmfpn.engine.validate import check_model_config  # noqa: E402
@@ -25,7 +26,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a detector')
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
-    parser.add_argument('--amp', action='store_true', help='enable automatic mixed precision')
+    parser.add_argument('--amp', action='store_true',
+                        help='mixed precision: fp16 + loss scaling on a GPU, bf16 autocast '
+                             'of the dense parts on a CPU (MixedPrecisionOptimWrapper)')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the learning rate by total batch size / base_batch_size')
     parser.add_argument('--resume', nargs='?', type=str, const='auto',
@@ -47,9 +50,7 @@ def main(argv=None) -> None:
         cfg = load_config(args.config, args.cfg_options)
         cfg.launcher = args.launcher
         setup_work_dir(cfg, args.config, args.work_dir)
-        if args.amp:
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.loss_scale = 'dynamic'
+        use_mixed_precision(cfg, args.amp)
         if args.auto_scale_lr:
             if 'auto_scale_lr' not in cfg or 'base_batch_size' not in cfg.auto_scale_lr:
                 raise ConfigError('--auto-scale-lr needs auto_scale_lr.base_batch_size '
