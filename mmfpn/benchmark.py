@@ -28,6 +28,7 @@ STOCK_CONFIG = osp.join(osp.dirname(mmdet.__file__), '.mim', 'configs', '_base_'
                         'faster-rcnn_r50_fpn.py')
 OURS_CONFIG = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs',
                        'faster-rcnn', 'faster-rcnn_r50_paper-fpn_1x_coco.py')
+TINY_CONFIG = osp.join(osp.dirname(OURS_CONFIG), '..', 'tiny', 'faster-rcnn_r18_paper-fpn_tiny.py')
 
 
 def _sync(device: str) -> None:
@@ -178,23 +179,131 @@ def bench_detector(height: int, width: int, repeats: int, device: str, batch: in
                 num_detections=[len(o.pred_instances) for o in outs['stock']])
 
 
-def bench_train_iter(height: int, width: int, repeats: int, device: str) -> dict:
-    from mmengine.optim import OptimWrapper
-    stock, ours = build_detectors(device)
-    data = detector_batch(height, width, device)
+#: Phases of a two-stage training step, timed by wrapping these methods on the
+#: model (``obj.method``); ``other`` is the step's remainder (losses' parsing,
+#: RoI assignment and sampling, hooks of autograd outside these calls).
+TRAIN_PHASES = (
+    ('data preprocessing', 'data_preprocessor.forward'),
+    ('backbone', 'backbone.forward'),
+    ('neck', 'neck.forward'),
+    ('RPN head convs', 'rpn_head.forward'),
+    ('RPN targets + loss', 'rpn_head.loss_by_feat'),
+    ('proposals (decode + NMS)', 'rpn_head.predict_by_feat'),
+    ('RoI extraction', 'roi_head.bbox_roi_extractor.forward'),
+    ('box head fcs', 'roi_head.bbox_head.forward'),
+    ('box head targets + loss', 'roi_head.bbox_head.loss_and_target'),
+)
+
+
+class PhaseTimer:
+    """Accumulates seconds per phase of :data:`TRAIN_PHASES` plus the optimizer's
+    backward and step, by wrapping the methods on the instances (no library edit)."""
+
+    def __init__(self, model: torch.nn.Module, optim_wrapper) -> None:
+        self.seconds: Dict[str, float] = {}
+        for phase, path in TRAIN_PHASES:
+            *owner, method = path.split('.')
+            obj = model.get_submodule('.'.join(owner)) if owner else model
+            self._wrap(obj, method, phase)
+        self._wrap(optim_wrapper, 'backward', 'backward')
+        self._wrap(optim_wrapper, 'step', 'optimizer step')
+
+    def _wrap(self, obj, method: str, phase: str) -> None:
+        original = getattr(obj, method)
+
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.seconds[phase] = self.seconds.get(phase, 0.0) + time.perf_counter() - start
+        setattr(obj, method, timed)
+
+
+def train_batch(height: int, width: int, batch: int, num_classes: int, device: str,
+                boxes: int = 8) -> dict:
+    """Random uint8 images with ``boxes`` random ground-truth boxes each."""
+    from mmengine.structures import InstanceData
+    data = detector_batch(height, width, device, batch)
     gen = torch.Generator().manual_seed(4)
     for sample in data['data_samples']:
-        from mmengine.structures import InstanceData
-        xy = torch.rand(8, 2, generator=gen) * torch.tensor([width * 0.7, height * 0.7])
-        wh = torch.rand(8, 2, generator=gen) * 300 + 20
-        sample.gt_instances = InstanceData(bboxes=torch.cat([xy, xy + wh], 1),
-                                           labels=torch.randint(0, 80, (8,), generator=gen))
-    wrappers = {}
-    for name, model in (('stock', stock), ('ours', ours)):
-        model.train()
-        wrappers[name] = OptimWrapper(torch.optim.SGD(model.parameters(), lr=1e-4, momentum=0.9))
-    return time_pair({name: (lambda m=m, w=wrappers[name]: m.train_step(data, w))
-                      for name, m in (('stock', stock), ('ours', ours))}, repeats, device)
+        xy = torch.rand(boxes, 2, generator=gen) * torch.tensor([width * 0.7, height * 0.7])
+        wh = torch.rand(boxes, 2, generator=gen) * min(height, width) * 0.3 + 8
+        sample.gt_instances = InstanceData(
+            bboxes=torch.cat([xy, xy + wh], 1).to(device),
+            labels=torch.randint(0, num_classes, (boxes,), generator=gen).to(device))
+    return data
+
+
+def build_train_pair(config: Config, device: str):
+    """mmfpn's model from ``config`` and stock mmdet's equivalent (the config exported
+    with :func:`mmfpn.export.to_mmdet_config`, mmdet's default RPN NMS), one set of
+    weights; both in train mode."""
+    from mmfpn.export import to_mmdet_config
+    init_default_scope('mmdet')
+    ours_cfg = copy.deepcopy(config.model)
+    stock_cfg = to_mmdet_config(config).model
+    for cfg in (ours_cfg, stock_cfg):
+        cfg.backbone.init_cfg = None
+    for key in ('train_cfg.rpn_proposal.nms', 'test_cfg.rpn.nms'):
+        node = stock_cfg
+        for part in key.split('.'):
+            node = node.get(part, {}) if node else {}
+        if node:
+            node.pop('split_thr', None)
+    torch.manual_seed(0)
+    stock = MODELS.build(stock_cfg)
+    stock.init_weights()
+    ours = MODELS.build(ours_cfg)
+    ours.load_state_dict(stock.state_dict(), strict=True)
+    return stock.to(device).train(), ours.to(device).train()
+
+
+def bench_train(config: Config, height: int, width: int, batch: int, repeats: int,
+                device: str) -> dict:
+    """Training step of stock mmdet fp32, mmfpn fp32 and mmfpn ``--amp`` (as it
+    resolves on this machine), same weights and batch, alternating, medians; and the
+    median seconds of each phase of stock's and ours' fp32 step (phases do not add
+    up to the median total exactly: each is its own median)."""
+    from mmengine.optim import OptimWrapper
+
+    from mmfpn.engine.amp import MixedPrecisionOptimWrapper
+    stock, ours = build_train_pair(config, device)
+    ours_amp = copy.deepcopy(ours)
+    num_classes = config.model.roi_head.bbox_head.num_classes
+    data = train_batch(height, width, batch, num_classes, device)
+    sgd = lambda m: torch.optim.SGD(m.parameters(), lr=0.0, momentum=0.9)  # noqa: E731
+    wrappers = dict(stock=OptimWrapper(sgd(stock)), ours=OptimWrapper(sgd(ours)),
+                    ours_amp=MixedPrecisionOptimWrapper(optimizer=sgd(ours_amp)))
+    models = dict(stock=stock, ours=ours, ours_amp=ours_amp)
+
+    def step(name):
+        torch.manual_seed(5)  # the same anchor and RoI samples on every side
+        return models[name].train_step(copy.deepcopy(data), wrappers[name])
+
+    losses = {name: step(name) for name in models}
+    times = time_pair({name: (lambda n=name: step(n)) for name in models}, repeats, device)
+    # Phases: timers on stock and ours, steps alternating, the median of each phase.
+    timers = {name: PhaseTimer(models[name], wrappers[name]) for name in ('stock', 'ours')}
+    samples: Dict[str, List[Dict[str, float]]] = {name: [] for name in timers}
+
+    def timed_step(name):
+        timers[name].seconds = {}
+        start = time.perf_counter()
+        step(name)
+        seconds = timers[name].seconds
+        seconds['other'] = time.perf_counter() - start - sum(seconds.values())
+        samples[name].append(seconds)
+
+    time_pair({name: (lambda n=name: timed_step(n)) for name in timers}, repeats, device,
+              warmup=0)
+    phases = {name: {k: statistics.median(s[k] for s in steps) for k in steps[0]}
+              for name, steps in samples.items()}
+    loss_diff = max(abs(float(losses['stock'][k]) - float(losses['ours'][k]))
+                    for k in losses['stock'])
+    return dict(times, batch=batch, size=[height, width], phases=phases,
+                max_loss_diff_ours_vs_stock=loss_diff,
+                amp_dtype=str(wrappers['ours_amp'].cpu_dtype or wrappers['ours_amp'].cast_dtype))
 
 
 def flops(height: int, width: int) -> Dict[str, float]:
@@ -213,11 +322,24 @@ def flops(height: int, width: int) -> Dict[str, float]:
                 roi_head=count(ours.roi_head.bbox_head, (pooled,)))
 
 
+def machine(device: str) -> dict:
+    return dict(device=device, threads=torch.get_num_threads(), torch=torch.__version__,
+                cpu=_cpu_name())
+
+
+def run_train(height: int = 800, width: int = 1216, repeats: int = 5,
+              device: str = 'cpu') -> dict:
+    """The training rows only: R50-FPN at ``height x width``, batch 2; the tiny
+    demo config at 320x320, batch 4."""
+    return dict(machine=machine(device), train=dict(
+        r50_fpn=bench_train(Config.fromfile(OURS_CONFIG), height, width, 2, repeats, device),
+        tiny=bench_train(Config.fromfile(TINY_CONFIG), 320, 320, 4, repeats, device)))
+
+
 def run_all(height: int = 800, width: int = 1216, repeats: int = 5, device: str = 'cpu',
             batch_sizes: Optional[List[int]] = None, train: bool = True) -> dict:
     results = dict(
-        machine=dict(device=device, threads=torch.get_num_threads(), torch=torch.__version__,
-                     cpu=_cpu_name()),
+        machine=machine(device),
         fpn=bench_fpn(height, width, repeats, device),
         roi_extractor=bench_roi_extractor(height, width, repeats, device),
         anchors=bench_anchors(height, width, repeats, device),
@@ -225,7 +347,7 @@ def run_all(height: int = 800, width: int = 1216, repeats: int = 5, device: str 
                   for b in (batch_sizes or [1])},
         flops=flops(height, width))
     if train:
-        results['train_iter'] = bench_train_iter(height, width, repeats, device)
+        results['train'] = run_train(height, width, repeats, device)['train']
     return results
 
 
@@ -237,27 +359,49 @@ def _cpu_name() -> str:
         return 'unknown'
 
 
+def _row(name: str, r: dict, ours: str = 'ours', note: str = '') -> str:
+    return (f'| {name} | {r["stock"]:.4f} | {r[ours]:.4f} | '
+            f'{r[ours] / r["stock"]:.2f} | {note} |')
+
+
+def _train_lines(results: dict) -> List[str]:
+    """Training rows (fp32 and --amp against stock fp32) and the phase tables."""
+    rows, phases = [], []
+    for key, d in results.get('train', {}).items():
+        label = f'training step, {key}, batch {d["batch"]}, {d["size"][0]}x{d["size"][1]}'
+        rows.append(_row(label + ', fp32', d,
+                         note=f'max loss diff {d["max_loss_diff_ours_vs_stock"]:.1e}'))
+        rows.append(_row(label + f', --amp (autocast dtype: {d["amp_dtype"]})', d, 'ours_amp'))
+        stock, ours = d['phases']['stock'], d['phases']['ours']
+        phases += ['', f'Training step phases, {key} (median seconds per phase, fp32):', '',
+                   '| phase | stock mmdet | mmfpn |', '|---|---|---|']
+        phases += [f'| {k} | {stock.get(k, 0.0):.3f} | {ours.get(k, 0.0):.3f} |' for k in ours]
+    return rows + phases
+
+
 def markdown(results: dict) -> str:
     m = results['machine']
     lines = [f'Machine: {m["cpu"]}, {m["threads"]} threads, torch {m["torch"]}, '
              f'device {m["device"]}. Median seconds.', '',
              '| what | stock mmdet | mmfpn | ratio ours/stock | outputs |', '|---|---|---|---|---|']
-
-    def row(name, r, ours='ours', note=''):
-        lines.append(f'| {name} | {r["stock"]:.4f} | {r[ours]:.4f} | '
-                     f'{r[ours] / r["stock"]:.2f} | {note} |')
-    row('PaperFPN vs FPN', results['fpn'], note=f'max abs diff {results["fpn"]["max_abs_diff"]:.1e}')
-    row('PaperRoIExtractor vs SingleRoIExtractor (2x1000 RoIs)', results['roi_extractor'],
-        note=f'max abs diff {results["roi_extractor"]["max_abs_diff"]:.1e}')
-    row('anchors P2..P6', results['anchors'], note=f'identical: {results["anchors"]["identical"]}')
+    if 'fpn' not in results:  # --train-only
+        return '\n'.join(lines + _train_lines(results))
+    lines.append(_row('PaperFPN vs FPN', results['fpn'],
+                      note=f'max abs diff {results["fpn"]["max_abs_diff"]:.1e}'))
+    lines.append(_row('PaperRoIExtractor vs SingleRoIExtractor (2x1000 RoIs)',
+                      results['roi_extractor'],
+                      note=f'max abs diff {results["roi_extractor"]["max_abs_diff"]:.1e}'))
+    lines.append(_row('anchors P2..P6', results['anchors'],
+                      note=f'identical: {results["anchors"]["identical"]}'))
     for key, d in results['detector'].items():
-        row(f'Faster R-CNN R50-FPN inference, {key}', d,
-            note=f'same detections: {d["ours_same_as_stock"]}')
-        row(f'... fast path fp32, {key}', d, 'ours_fast',
-            note=f'same detections: {d["fast_same_as_stock"]}')
-        row(f'... fast path bf16 trunk, {key}', d, 'ours_fast_bf16', note='numbers change')
-    if 'train_iter' in results:
-        row('training iteration (batch 1)', results['train_iter'])
+        lines.append(_row(f'Faster R-CNN R50-FPN inference, {key}', d,
+                          note=f'same detections: {d["ours_same_as_stock"]}'))
+        lines.append(_row(f'... fast path fp32, {key}', d, 'ours_fast',
+                          note=f'same detections: {d["fast_same_as_stock"]}'))
+        lines.append(_row(f'... fast path bf16 trunk, {key}', d, 'ours_fast_bf16',
+                          note='numbers change'))
+    train = _train_lines(results)
+    lines += [line for line in train if line.startswith('| training')]
     f = results['flops']
     total = sum(f.values())
     d = results['detector']['batch1']
@@ -267,4 +411,5 @@ def markdown(results: dict) -> str:
               f'{d["stock"]:.3f} s inference ({d["stock_neck"] / d["stock"]:.0%}); backbone '
               f'{d["stock_backbone"]:.3f} s; neck/backbone time {d["stock_neck"] / d["stock_backbone"]:.0%}, '
               f'FLOPs {f["neck"] / f["backbone"]:.0%}.']
+    lines += [line for line in train if not line.startswith('| training')]
     return '\n'.join(lines)

@@ -1,4 +1,4 @@
-"""Published numbers of Lin et al. (2017), COCO minival, ResNet-50 (PAPER.md).
+"""Published numbers of Lin et al. (2017), COCO minival, ResNet-50 (docs/paper.md).
 
 Keys are the metrics mmdet's ``CocoMetric`` logs: ``AR@100``, ``AR@1000``,
 ``AR_s@1000``... for proposals (``metric='proposal'``), ``bbox_mAP``,

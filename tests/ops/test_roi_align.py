@@ -201,22 +201,29 @@ def test_channels_last_and_contiguous_agree_exactly():
 
 
 def test_module_dispatch(monkeypatch):
-    """Our kernel for CPU inference in avg mode; mmcv's for autograd, max mode, tracing."""
+    """Our kernel on the CPU in avg mode, training included; mmcv's for max mode."""
     calls = []
     monkeypatch.setattr('mmfpn.ops.roi_align.roi_align', lambda *a: calls.append(a) or 0)
     feat, rois = features(1, 3, 16, 16, 0), torch.tensor([[0, 1.0, 1, 20, 20]])
     RoIAlign(7, 0.25, 0)(feat, rois)
-    assert len(calls) == 1
-    RoIAlign(7, 0.25, 0)(feat.requires_grad_(), rois)           # training: mmcv
+    RoIAlign(7, 0.25, 0)(feat.requires_grad_(), rois)           # training
+    assert len(calls) == 2
     RoIAlign(7, 0.25, 0, pool_mode='max')(feat.detach(), rois)  # max mode: mmcv
-    assert len(calls) == 1
+    assert len(calls) == 2
+
+
+def test_no_gradient_reaches_the_rois():
+    feat = features(1, 3, 16, 16, 0).requires_grad_()
+    rois = torch.tensor([[0, 1.0, 1, 20, 20]], requires_grad=True)
+    roi_align(feat, rois, 7, 0.25).sum().backward()
+    assert rois.grad is None and feat.grad is not None
 
 
 def test_module_feeds_mmcv_contiguous_features():
     """mmcv's kernel misreads channels-last memory; the module hands it NCHW."""
-    feat = features(2, 3, 13, 19, 2).requires_grad_()
+    feat = features(2, 3, 13, 19, 2)
     rois = mixed_rois(30, 13, 19, 4, 2, 2, True)
-    layer = RoIAlign(7, 0.25, 0)
+    layer = RoIAlign(7, 0.25, 0, pool_mode='max')  # a mode that runs mmcv's kernel
     expected = layer(feat, rois)
     assert torch.equal(layer(feat.contiguous(memory_format=torch.channels_last), rois), expected)
 

@@ -15,5 +15,6 @@ model = dict(
                               strides=[4, 8, 16, 32, 64], ratios=[0.5, 1.0, 2.0]),
         loss_bbox=dict(_delete_=True, type='SmoothL1Loss', beta=1.0 / 9.0, loss_weight=1.0)),
     train_cfg=dict(rpn=dict(allowed_border=-1)),
-    # Table 1 reports AR@100 and AR@1000: keep 1000 proposals per image.
-    test_cfg=dict(rpn=dict(nms_pre=1000, max_per_img=1000)))
+    # Table 1 reports AR@100 and AR@1000: keep 1000 proposals per image. NMS one
+    # level at a time: the same boxes, faster on CPU (faster-rcnn_r50_paper-fpn.py).
+    test_cfg=dict(rpn=dict(nms_pre=1000, max_per_img=1000, nms=dict(split_thr=0))))

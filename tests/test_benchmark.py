@@ -1,0 +1,21 @@
+"""The training benchmark compares the same step: same weights, batch and samples."""
+import pytest
+from mmengine.config import Config
+
+from mmfpn.benchmark import TINY_CONFIG, TRAIN_PHASES, bench_train, markdown
+
+
+@pytest.mark.slow
+def test_training_rows_time_the_same_step_and_every_phase():
+    result = bench_train(Config.fromfile(TINY_CONFIG), 96, 128, 2, repeats=1, device='cpu')
+    assert {'stock', 'ours', 'ours_amp'} <= result.keys()
+    # Same weights, inputs and samples: the losses agree up to float summation order.
+    assert result['max_loss_diff_ours_vs_stock'] < 1e-3
+    for side in ('stock', 'ours'):
+        phases = result['phases'][side]
+        assert {name for name, _ in TRAIN_PHASES} | {'backward', 'optimizer step'} <= phases.keys()
+        assert all(v > 0 for k, v in phases.items() if k != 'other')
+    table = markdown(dict(machine=dict(cpu='x', threads=1, torch='t', device='cpu'),
+                          train=dict(tiny=result)))
+    assert '| training step, tiny, batch 2, 96x128, fp32 |' in table
+    assert '| proposals (decode + NMS) |' in table
