@@ -1,14 +1,15 @@
 """mmfpn: Feature Pyramid Networks for Object Detection (Lin et al., 2017) for mmdet 3.x.
 
-Importing the package registers PaperFPN (mmdet ``MODELS``), PaperAnchorGenerator
-(``TASK_UTILS``) and PaperRoIExtractor (``MODELS``), and lets mmengine's own
-checkpoints load under torch's ``weights_only=True`` default (see
-:mod:`mmfpn.engine.compat`), and makes mmengine's local file writes atomic
-(:mod:`mmfpn.engine.atomic_io`). Configs switch it on with
+Importing the package only registers: PaperFPN and PaperRoIExtractor (mmdet
+``MODELS``), PaperAnchorGenerator (``TASK_UTILS``), mmfpn's hooks, optim wrapper,
+model wrapper and the ``'atomic_local'`` file backend; configs choose what runs
+(``configs/_base_/default_runtime.py``). The one process-wide change is torch's
+safe-loading allowlist, extended by exactly the globals mmengine's own checkpoints
+hold, without which no mmengine checkpoint loads on torch >= 2.6
+(:mod:`mmfpn.engine.compat`). Configs switch mmfpn on with
 ``custom_imports = dict(imports=['mmfpn'], allow_failed_imports=False)``.
 """
-from mmfpn.engine import amp, fast_inference, hooks  # noqa: F401  (register hooks, wrappers)
-from mmfpn.engine.atomic_io import register_atomic_local_backend
+from mmfpn.engine import amp, atomic_io, fast_inference, hooks  # noqa: F401  (registration)
 from mmfpn.engine.compat import allow_mmengine_checkpoint_globals
 from mmfpn.models import PaperAnchorGenerator, PaperFPN, PaperRoIExtractor
 
@@ -16,4 +17,3 @@ __version__ = '0.1.0'
 __all__ = ['PaperFPN', 'PaperAnchorGenerator', 'PaperRoIExtractor', '__version__']
 
 allow_mmengine_checkpoint_globals()
-register_atomic_local_backend()

@@ -22,13 +22,16 @@ from mmengine.registry import init_default_scope
 
 from mmfpn.engine.fast_inference import make_fast
 from mmfpn.models import PaperAnchorGenerator, PaperFPN, PaperRoIExtractor
+from mmfpn.models.task_modules.paper_anchor_generator import (PAPER_ASPECT_RATIOS,
+                                                              PAPER_STRIDES)
 
 R50_CHANNELS = [256, 512, 1024, 2048]
 STOCK_CONFIG = osp.join(osp.dirname(mmdet.__file__), '.mim', 'configs', '_base_', 'models',
                         'faster-rcnn_r50_fpn.py')
-OURS_CONFIG = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs',
-                       'faster-rcnn', 'faster-rcnn_r50_paper-fpn_1x_coco.py')
-TINY_CONFIG = osp.join(osp.dirname(OURS_CONFIG), '..', 'tiny', 'faster-rcnn_r18_paper-fpn_tiny.py')
+#: mmfpn's configs as the package carries them for mim (``mmfpn/.mim/configs``).
+CONFIGS = osp.join(osp.dirname(osp.abspath(__file__)), '.mim', 'configs')
+OURS_CONFIG = osp.join(CONFIGS, 'faster-rcnn', 'faster-rcnn_r50_paper-fpn_1x_coco.py')
+TINY_CONFIG = osp.join(CONFIGS, 'tiny', 'faster-rcnn_r18_paper-fpn_tiny.py')
 
 
 def _sync(device: str) -> None:
@@ -112,8 +115,10 @@ def bench_roi_extractor(height: int, width: int, repeats: int, device: str,
 
 def bench_anchors(height: int, width: int, repeats: int, device: str) -> dict:
     ours = PaperAnchorGenerator()
-    stock = AnchorGenerator(strides=[4, 8, 16, 32, 64], ratios=[0.5, 1.0, 2.0], scales=[8])
-    sizes = [(-(-height // s), -(-width // s)) for s in (4, 8, 16, 32, 64)]
+    # mmdet's equivalent: base size = stride, scale 8 -> 32..512 px (Sec. 4.1).
+    stock = AnchorGenerator(strides=list(PAPER_STRIDES), ratios=list(PAPER_ASPECT_RATIOS),
+                            scales=[8])
+    sizes = [(-(-height // s), -(-width // s)) for s in PAPER_STRIDES]
     equal = all(torch.equal(a, b) for a, b in zip(ours.grid_priors(sizes, device=device),
                                                   stock.grid_priors(sizes, device=device)))
     t = time_pair(dict(ours=lambda: ours.grid_priors(sizes, device=device),

@@ -17,6 +17,10 @@ import torch
 from mmengine.config import Config
 
 from mmfpn.engine.atomic_io import atomic_write
+from mmfpn.engine.config_tree import map_dicts, walk_dicts
+from mmfpn.models.task_modules.paper_anchor_generator import (PAPER_ANCHOR_SIZES,
+                                                              PAPER_ASPECT_RATIOS,
+                                                              PAPER_STRIDES)
 from mmfpn.models.roi_extractors.paper_roi_extractor import (CANONICAL_LEVEL, CANONICAL_SCALE,
                                                              finest_scale)
 
@@ -46,13 +50,25 @@ def versions() -> Dict[str, str]:
     return {p: importlib.metadata.version(p) for p in PACKAGES}
 
 
+def _config_metainfo(cfg: Optional[Config]) -> dict:
+    """``metainfo`` (classes, palette) of the first dataset ``cfg`` names, or ``{}``."""
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        dataset = (cfg or {}).get(key, {}).get('dataset', {})
+        while 'dataset' in dataset:  # wrappers such as RepeatDataset
+            dataset = dataset['dataset']
+        if (dataset.get('metainfo') or {}).get('classes'):
+            return dict(dataset['metainfo'])
+    return {}
+
+
 def publish_checkpoint(in_file: str, out_file: str, cfg: Optional[Config] = None) -> str:
     """Write the model-zoo form of ``in_file``; returns the written path.
 
     Args:
         in_file: A checkpoint mmengine's runner saved.
         out_file: ``OUT`` or ``OUT.pth``; the result is ``OUT-<sha256[:8]>.pth``.
-        cfg: The training config, recorded in meta (default: the checkpoint's own).
+        cfg: The training config, recorded in meta (default: the checkpoint's own);
+            its ``metainfo`` supplies the class names when the checkpoint has none.
     """
     try:
         ckpt = torch.load(in_file, map_location='cpu', weights_only=True)
@@ -61,9 +77,15 @@ def publish_checkpoint(in_file: str, out_file: str, cfg: Optional[Config] = None
     if 'state_dict' not in ckpt:
         raise ExportError(f'{in_file!r} has no state_dict; is it an mmengine checkpoint?')
     meta = ckpt.get('meta', {})
-    dataset_meta = meta.get('dataset_meta') or {}
+    dataset_meta = dict(meta.get('dataset_meta') or {})
     if 'classes' not in dataset_meta:
-        raise ExportError(f'{in_file!r} records no class names (meta.dataset_meta.classes)')
+        # A checkpoint saved outside mmengine's runner (or stripped) carries no
+        # dataset meta; the config given with it names the classes (mmdet's way).
+        dataset_meta.update(_config_metainfo(cfg))
+    if 'classes' not in dataset_meta:
+        raise ExportError(f'{in_file!r} records no class names (meta.dataset_meta.classes) '
+                          'and no config naming them (train_dataloader.dataset.metainfo'
+                          '.classes) was given')
     config_text = cfg.pretty_text if cfg is not None else meta.get('cfg', '')
     published_meta = dict(
         dataset_meta=_plain(dataset_meta, 'meta.dataset_meta'),
@@ -101,13 +123,13 @@ def _anchors(gen: dict) -> dict:
         raise ExportError(f"PaperAnchorGenerator(mode={gen['mode']!r}): Detectron's rounded "
                           "anchors have no mmdet equivalent; export refused")
     sizes = [list(s) if isinstance(s, (list, tuple)) else [s]
-             for s in gen.get('anchor_sizes', (32, 64, 128, 256, 512))]
+             for s in gen.get('anchor_sizes', PAPER_ANCHOR_SIZES)]
     scales = [[s / level[0] for s in level] for level in sizes]
     if any(sc != scales[0] for sc in scales):
         raise ExportError(f'PaperAnchorGenerator(anchor_sizes={sizes}): mmdet shares one '
                           'list of scales across levels; these sizes differ per level')
-    return dict(type='AnchorGenerator', strides=list(gen.get('strides', (4, 8, 16, 32, 64))),
-                ratios=list(gen.get('ratios', (0.5, 1.0, 2.0))),
+    return dict(type='AnchorGenerator', strides=list(gen.get('strides', PAPER_STRIDES)),
+                ratios=list(gen.get('ratios', PAPER_ASPECT_RATIOS)),
                 base_sizes=[level[0] for level in sizes], scales=scales[0])
 
 
@@ -130,32 +152,15 @@ CONVERTERS = {'PaperFPN': _fpn, 'PaperAnchorGenerator': _anchors,
               'PaperRoIExtractor': _roi_extractor}
 
 
-def _convert(node: Any) -> Any:
-    if isinstance(node, dict):
-        node = {k: _convert(v) for k, v in node.items()}
-        if node.get('type') in CONVERTERS:
-            node = CONVERTERS[node['type']](node)
-        return node
-    if isinstance(node, (list, tuple)):
-        return type(node)(_convert(v) for v in node)
-    return node
+def _convert(node: dict) -> dict:
+    """``node`` itself, or its stock mmdet equivalent if it is an mmfpn component."""
+    return CONVERTERS[node['type']](node) if node.get('type') in CONVERTERS else node
 
 
 #: mmfpn's training and test hooks: they change how a run is supervised, not
 #: what the model computes, so the exported config leaves them out.
 MMFPN_HOOKS = ('FiniteLossHook', 'RNGStateHook', 'FastInferenceHook')
 MMFPN_ONLY = (*CONVERTERS, *MMFPN_HOOKS, 'CPUDistributedDataParallel')
-
-
-def _mmfpn_types(node: Any, path: str):
-    if isinstance(node, dict):
-        if node.get('type') in MMFPN_ONLY:
-            yield path, node['type']
-        for key, value in node.items():
-            yield from _mmfpn_types(value, f'{path}.{key}' if path else key)
-    elif isinstance(node, (list, tuple)):
-        for i, value in enumerate(node):
-            yield from _mmfpn_types(value, f'{path}[{i}]')
 
 
 def to_mmdet_config(cfg: Config) -> Config:
@@ -165,15 +170,18 @@ def to_mmdet_config(cfg: Config) -> Config:
         ExportError: a paper switch or mode has no stock equivalent, or something
             else in the config needs mmfpn.
     """
-    out = _convert(copy.deepcopy(cfg.to_dict()))
+    out = map_dicts(copy.deepcopy(cfg.to_dict()), _convert)
     out.pop('custom_imports', None)
     out.pop('_scope_', None)
+    checkpoint_hook = out.get('default_hooks', {}).get('checkpoint', {})
+    if (checkpoint_hook.get('backend_args') or {}).get('backend') == 'atomic_local':
+        del checkpoint_hook['backend_args']  # mmfpn's atomic writes: mmengine's plain ones
     hooks = [h for h in out.get('custom_hooks', []) if h.get('type') not in MMFPN_HOOKS]
     if hooks:
         out['custom_hooks'] = hooks
     else:
         out.pop('custom_hooks', None)
-    left = list(_mmfpn_types(out, ''))
+    left = [(path, n['type']) for path, n in walk_dicts(out) if n.get('type') in MMFPN_ONLY]
     if left:
         raise ExportError(f'{left[0][0]} uses {left[0][1]}, which only mmfpn provides; '
                           'remove it from the config to export')

@@ -39,10 +39,9 @@ def test_train_save_resume_and_test_from_checkpoint(workspace):
     assert osp.getsize(pkl) > 0
 
 
-def test_load_from_checkpoint_fails_without_mmfpn_allowlist(workspace):
+def test_load_from_checkpoint_fails_without_mmfpn_allowlist(workspace, trained_checkpoint):
     """The fix is needed: plain torch.load of an mmengine checkpoint is refused."""
-    work = workspace / 'work'
-    ckpt = next(p for p in sorted(work.glob('epoch_*.pth')))
+    ckpt = trained_checkpoint
     code = (f'import torch\ntry:\n    torch.load({str(ckpt)!r})\nexcept Exception as e:\n'
             f'    print(type(e).__name__, e)\nelse:\n    print("loaded")')
     out = run(['-c', code], cwd=workspace)
@@ -101,3 +100,13 @@ def test_mim_train_and_test_mmfpn(workspace):
                '--checkpoint', str(work / 'epoch_1.pth'), '--work-dir', str(workspace / 'mim_test'),
                '--cfg-options', *FAST], cwd=workspace)
     assert 'coco/bbox_mAP:' in out.stdout + out.stderr
+
+
+def test_flip_tta_evaluates_like_mmdets_tools_test(workspace, trained_checkpoint):
+    args = [osp.join(ROOT, 'tools/test.py'), CONFIG, trained_checkpoint, '--tta',
+            '--work-dir', str(workspace / 'tta'), '--cfg-options', *FAST]
+    out = run(args, cwd=workspace)
+    log = out.stdout + out.stderr
+    assert 'coco/bbox_mAP:' in log and 'DetTTAModel' in log
+    out = run([*args[:4], '--fast'], cwd=workspace, check=False)
+    assert out.returncode != 0 and '--tta and --fast cannot be combined' in out.stderr

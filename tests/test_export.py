@@ -9,6 +9,7 @@ import torch
 from helpers import FAST, ROOT, TINY_CONFIG, run
 from mmengine.config import Config
 
+from mmfpn.datasets.tiny import CLASSES
 from mmfpn.export import ExportError, publish_checkpoint, to_mmdet_config
 
 pytestmark = pytest.mark.slow
@@ -30,7 +31,7 @@ def test_exported_files(exported):
     assert re.fullmatch(r'.*/faster-rcnn_r18_paper-fpn_tiny-[0-9a-f]{8}\.pth', checkpoint)
     ckpt = torch.load(checkpoint, weights_only=True)  # plain torch, in a process that has
     assert set(ckpt) == {'meta', 'state_dict'}       # mmfpn's allowlist: see next test
-    assert ckpt['meta']['classes'] == ['circle', 'square', 'triangle', 'cross']
+    assert ckpt['meta']['classes'] == list(CLASSES)
     assert set(ckpt['meta']['versions']) == {'mmfpn', 'mmdet', 'mmengine', 'mmcv', 'torch'}
     assert 'PaperFPN' not in ckpt['meta']['config']
 
@@ -73,6 +74,16 @@ def test_published_checkpoint_loads_without_mmfpn(exported, workspace):
     assert out.stdout.split()[-1] == 'False' and int(out.stdout.split()[0]) > 100
 
 
+def test_publish_takes_class_names_from_the_config_when_the_checkpoint_has_none(tmp_path):
+    bare = tmp_path / 'bare.pth'
+    torch.save({'state_dict': {'w': torch.zeros(2)}}, bare)
+    with pytest.raises(ExportError, match='records no class names'):
+        publish_checkpoint(str(bare), str(tmp_path / 'out'))
+    out = publish_checkpoint(str(bare), str(tmp_path / 'out'), Config.fromfile(TINY_CONFIG))
+    meta = torch.load(out, weights_only=True)['meta']
+    assert meta['classes'] == list(CLASSES) and meta['dataset_meta']['palette']
+
+
 def test_publish_refuses_a_checkpoint_carrying_code(tmp_path):
     marker = tmp_path / 'ran'
     evil = tmp_path / 'evil.pth'
@@ -110,14 +121,15 @@ def test_export_maps_each_component():
     assert stock.model.roi_head.bbox_roi_extractor.type == 'SingleRoIExtractor'
     assert stock.model.roi_head.bbox_roi_extractor.finest_scale == 28.0  # 112 * 2^(2-4)
     assert 'custom_imports' not in stock
-    assert stock.train_dataloader.dataset.metainfo.classes == (
-        'circle', 'square', 'triangle', 'cross')
+    assert stock.train_dataloader.dataset.metainfo.classes == CLASSES
 
 
 def test_export_drops_mmfpn_hooks_and_refuses_other_mmfpn_parts():
     cfg = Config.fromfile(TINY_CONFIG)
     assert {h['type'] for h in cfg.custom_hooks} == {'FiniteLossHook', 'RNGStateHook'}
-    assert 'custom_hooks' not in to_mmdet_config(cfg)
+    assert cfg.default_hooks.checkpoint.backend_args == dict(backend='atomic_local')
+    stock = to_mmdet_config(cfg)
+    assert 'custom_hooks' not in stock and 'backend_args' not in stock.default_hooks.checkpoint
     cfg.model_wrapper_cfg = dict(type='CPUDistributedDataParallel')
     with pytest.raises(ExportError, match='model_wrapper_cfg uses CPUDistributedDataParallel'):
         to_mmdet_config(cfg)

@@ -16,7 +16,8 @@ from mmengine.runner import Runner  # noqa: E402
 
 import mmfpn  # noqa: E402,F401
 from mmfpn.engine.compat import prepare_distributed  # noqa: E402
-from mmfpn.engine.launch import ConfigError, load_config, prepare_data, setup_work_dir  # noqa: E402
+from mmfpn.engine.launch import (ConfigError, load_config, prepare_data,  # noqa: E402
+                                 setup_work_dir, use_flip_tta)
 from mmfpn.engine.validate import check_model_config  # noqa: E402
 
 
@@ -34,6 +35,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                              'inference_mode (same detections up to float rounding)')
     parser.add_argument('--bf16', action='store_true',
                         help='with --fast: run backbone and neck in bfloat16')
+    parser.add_argument('--tta', action='store_true',
+                        help="mmdet's flip test-time augmentation (DetTTAModel)")
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -68,6 +71,11 @@ def main(argv=None) -> None:
         check_model_config(cfg)
         if args.bf16 and not args.fast:
             raise ConfigError('--bf16 is an option of the fast path: add --fast')
+        if args.tta and args.fast:
+            raise ConfigError('--tta and --fast cannot be combined: the fast path folds '
+                              'the detector itself, not its test-time-augmentation wrapper')
+        if args.tta:
+            use_flip_tta(cfg)
         if args.fast:
             cfg.custom_hooks = [*cfg.get('custom_hooks', []),
                                 dict(type='FastInferenceHook', bf16=args.bf16)]

@@ -3,13 +3,10 @@ import json
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import matplotlib
+from matplotlib.figure import Figure
 
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
-
-from mmfpn.analysis.pictures import read_scalars  # noqa: E402
-from mmfpn.paper import DET_METRICS, RPN_METRICS  # noqa: E402
+from mmfpn.analysis.pictures import read_scalars
+from mmfpn.paper import DET_METRICS, RPN_METRICS
 
 
 def final_metrics(work_dir: str) -> Dict[str, float]:
@@ -45,7 +42,8 @@ def bar_chart(rows: Sequence[Tuple[str, str, Dict[str, float], Optional[Dict[str
               out_file: str, title: str) -> str:
     """Grouped bars: one group per metric (overall, small, medium, large), one bar per row."""
     names = metric_names(rows[0][2])
-    fig, ax = plt.subplots(figsize=(10, 4.5), dpi=110)
+    fig = Figure(figsize=(10, 4.5), dpi=110)
+    ax = fig.subplots()
     width = 0.8 / len(rows)
     for i, (row, config, ours, _) in enumerate(rows):
         xs = [j + i * width for j in range(len(names))]
@@ -57,7 +55,6 @@ def bar_chart(rows: Sequence[Tuple[str, str, Dict[str, float], Optional[Dict[str
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(out_file)
-    plt.close(fig)
     return out_file
 
 

@@ -4,13 +4,10 @@ import os
 import os.path as osp
 from typing import Dict, List, Sequence
 
-import matplotlib
-
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
-import mmcv  # noqa: E402
-from mmdet.apis import inference_detector, init_detector  # noqa: E402
-from mmdet.registry import VISUALIZERS  # noqa: E402
+from matplotlib.figure import Figure
+import mmcv
+from mmdet.apis import inference_detector, init_detector
+from mmdet.registry import VISUALIZERS
 
 
 def read_scalars(work_dir: str) -> List[Dict]:
@@ -27,7 +24,8 @@ def plot_loss_curve(work_dir: str, out_file: str) -> str:
     """Plot every ``loss*`` term against the iteration; returns ``out_file``."""
     records = [r for r in read_scalars(work_dir) if 'loss' in r]
     keys = sorted({k for r in records for k in r if k.startswith('loss')})
-    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
+    fig = Figure(figsize=(8, 4.5), dpi=110)
+    ax = fig.subplots()
     for key in keys:
         pts = [(r['iter'], r[key]) for r in records if key in r]
         ax.plot(*zip(*pts), label=key, linewidth=2 if key == 'loss' else 1)
@@ -39,7 +37,6 @@ def plot_loss_curve(work_dir: str, out_file: str) -> str:
     ax.set_title(f'training loss: {osp.basename(work_dir.rstrip("/"))}')
     fig.tight_layout()
     fig.savefig(out_file)
-    plt.close(fig)
     return out_file
 
 

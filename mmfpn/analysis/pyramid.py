@@ -4,19 +4,16 @@ import json
 import os.path as osp
 from typing import Sequence
 
-import matplotlib
+import matplotlib.patches as patches
+from matplotlib.figure import Figure
+import mmcv
+import torch
+from mmcv.transforms import Compose
+from mmdet.apis import init_detector
+from mmdet.structures.bbox import bbox_overlaps
+from mmdet.utils import get_test_pipeline_cfg
 
-matplotlib.use('Agg')
-import matplotlib.patches as patches  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import mmcv  # noqa: E402
-import torch  # noqa: E402
-from mmcv.transforms import Compose  # noqa: E402
-from mmdet.apis import init_detector  # noqa: E402
-from mmdet.structures.bbox import bbox_overlaps  # noqa: E402
-from mmdet.utils import get_test_pipeline_cfg  # noqa: E402
-
-from mmfpn.models.roi_extractors.paper_roi_extractor import map_rois_to_levels  # noqa: E402
+from mmfpn.models.roi_extractors.paper_roi_extractor import map_rois_to_levels
 
 LEVEL_COLORS = ('#e41a1c', '#ff7f00', '#4daf4a', '#377eb8', '#984ea3')
 
@@ -57,7 +54,8 @@ def draw_pyramid(config: str, checkpoint: str, image: str, ann_file: str, out_fi
     anchor_level = best_anchor_levels(anchors, boxes_in)
 
     n = len(feats)
-    fig, axes = plt.subplots(1, n + 2, figsize=(3.2 * (n + 2), 3.6), dpi=100)
+    fig = Figure(figsize=(3.2 * (n + 2), 3.6), dpi=100)
+    axes = fig.subplots(1, n + 2)
     img = mmcv.imread(image, channel_order='rgb')
     titles = ('GT by Eq. (1) level', 'GT by best anchor level')
     for ax, levels, title in zip(axes[:2], (eq1 + extractor.finest_level,
@@ -78,5 +76,4 @@ def draw_pyramid(config: str, checkpoint: str, image: str, ann_file: str, out_fi
                  fontsize=10)
     fig.tight_layout()
     fig.savefig(out_file)
-    plt.close(fig)
     return out_file

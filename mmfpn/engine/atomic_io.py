@@ -5,8 +5,11 @@ a full disk or a SIGKILL while saving leaves a truncated file under the final
 name, which ``--resume`` then fails on. :class:`AtomicLocalBackend` writes to a
 temporary file in the same directory, flushes it to disk and renames it over the
 target (``os.replace`` is atomic on POSIX), so a reader sees the old file or the
-new one, never a part. Importing mmfpn registers it as mmengine's ``local``
-backend, which checkpoints and logs go through.
+new one, never a part. Importing mmfpn registers it as the file backend
+``'atomic_local'`` (mmengine's ``'local'`` stays as it is); mmfpn's default runtime
+selects it for checkpoints with
+``default_hooks = dict(checkpoint=dict(backend_args=dict(backend='atomic_local')))``,
+which a config can remove to get mmengine's plain writes back.
 """
 import os
 import os.path as osp
@@ -45,5 +48,4 @@ class AtomicLocalBackend(LocalBackend):
         atomic_write(filepath, obj.encode(encoding))
 
 
-def register_atomic_local_backend() -> None:
-    register_backend('local', AtomicLocalBackend, force=True, prefixes='')
+register_backend('atomic_local', AtomicLocalBackend)

@@ -49,6 +49,12 @@ def history_buffer_method(owner: type, name: str) -> Callable:
         'or was tampered with; it was not loaded.')
 
 
+def _numpy_core():
+    """numpy's private core package: ``numpy._core`` since numpy 2, ``numpy.core``
+    before (its pickles name the one of the numpy that wrote them)."""
+    return np._core if hasattr(np, '_core') else np.core
+
+
 def mmengine_checkpoint_globals() -> List[object]:
     """The globals in checkpoints that mmengine 0.10.7's Runner writes.
 
@@ -60,8 +66,8 @@ def mmengine_checkpoint_globals() -> List[object]:
         HistoryBuffer,
         np.ndarray,
         np.dtype,
-        np._core.multiarray._reconstruct,
-        np._core.multiarray.scalar,
+        _numpy_core().multiarray._reconstruct,
+        _numpy_core().multiarray.scalar,
         *{type(np.dtype(t)) for t in (np.float64, np.float32, np.int64, np.int32)},
         (history_buffer_method, 'builtins.getattr'),
     ]

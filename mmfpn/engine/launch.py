@@ -3,6 +3,7 @@
 Every check here runs before any data is read or any weight is built, and each
 failure names the bad value and the fix.
 """
+import copy
 import difflib
 import glob
 import json
@@ -14,6 +15,8 @@ import cv2
 from mmengine.config import Config
 from mmengine.logging import MMLogger
 
+from mmfpn.engine.config_tree import walk_dicts
+
 #: Component types that only exist once ``mmfpn`` is imported.
 MMFPN_TYPES = ('PaperFPN', 'PaperAnchorGenerator', 'PaperRoIExtractor')
 TINY_ROOT = 'data/tiny'
@@ -21,17 +24,6 @@ TINY_ROOT = 'data/tiny'
 
 class ConfigError(ValueError):
     """A config that cannot work, with the reason and the fix in the message."""
-
-
-def _iter_types(node) -> Iterator[str]:
-    if isinstance(node, dict):
-        if isinstance(node.get('type'), str):
-            yield node['type']
-        for value in node.values():
-            yield from _iter_types(value)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            yield from _iter_types(value)
 
 
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
@@ -50,7 +42,8 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     cfg = Config.fromfile(path)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    used = sorted(set(_iter_types(cfg.get('model', {}))) & set(MMFPN_TYPES))
+    used = sorted({n.get('type') for _, n in walk_dicts(cfg.get('model', {}))}
+                  & set(MMFPN_TYPES))
     imports = (cfg.get('custom_imports') or {}).get('imports', [])
     if used and 'mmfpn' not in imports:
         raise ConfigError(
@@ -175,6 +168,28 @@ def check_class_names(dataset: dict, ann_file: str, coco: dict) -> None:
             f'class names {missing} in the config (metainfo.classes) are not '
             f'categories of {ann_file}, whose categories are {categories}. Fix '
             'metainfo.classes (spelling and case matter), or the annotation file.')
+
+
+def use_flip_tta(cfg: Config) -> None:
+    """mmdet's ``tools/test.py --tta`` (modifies ``cfg``): test on each image and its
+    horizontal flip, merged by mmdet's ``DetTTAModel`` (NMS at IoU 0.5, 100 boxes),
+    unless the config sets its own ``tta_model`` / ``tta_pipeline``."""
+    if 'tta_model' not in cfg:
+        cfg.tta_model = dict(type='DetTTAModel', tta_cfg=dict(
+            nms=dict(type='nms', iou_threshold=0.5), max_per_img=100))
+    dataset = cfg.test_dataloader.dataset
+    while 'dataset' in dataset:  # wrappers such as RepeatDataset
+        dataset = dataset['dataset']
+    if 'tta_pipeline' not in cfg:
+        pack = dict(type='PackDetInputs', meta_keys=(
+            'img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'flip',
+            'flip_direction'))
+        cfg.tta_pipeline = [*copy.deepcopy(dataset.pipeline[:-1]), dict(
+            type='TestTimeAug', transforms=[
+                [dict(type='RandomFlip', prob=1.0), dict(type='RandomFlip', prob=0.0)],
+                [pack]])]
+    cfg.model = dict(**cfg.tta_model, module=cfg.model)
+    dataset.pipeline = cfg.tta_pipeline
 
 
 def setup_work_dir(cfg: Config, config_path: str, work_dir: Optional[str]) -> None:

@@ -10,26 +10,17 @@ into messages that name the config key and close matches.
 import difflib
 import inspect
 import re
-from typing import Any, Iterator, List, Optional, Tuple
+from typing import List, Optional
 
 import torch
 from mmdet.registry import MODELS, TASK_UTILS
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
+from mmfpn.engine.config_tree import walk_dicts
 from mmfpn.engine.launch import ConfigError
 
 PROBE_SIZE = 256
-
-
-def _walk(node: Any, path: str) -> Iterator[Tuple[str, dict]]:
-    if isinstance(node, dict):
-        yield path, node
-        for key, value in node.items():
-            yield from _walk(value, f'{path}.{key}')
-    elif isinstance(node, (list, tuple)):
-        for i, value in enumerate(node):
-            yield from _walk(value, f'{path}[{i}]')
 
 
 def _registered_names() -> List[str]:
@@ -46,7 +37,7 @@ def _explain_build_error(err: Exception, model_cfg: dict) -> Optional[str]:
     unknown = re.search(r'(\S+) is not in the \S+ registry', text)
     if unknown:
         name = unknown.group(1).strip("'`")
-        where = [p for p, n in _walk(model_cfg, 'model') if n.get('type') == name]
+        where = [p for p, n in walk_dicts(model_cfg, 'model') if n.get('type') == name]
         near = difflib.get_close_matches(name, _registered_names(), n=3)
         return (f"{where[0] if where else 'model'}.type={name!r} is not a registered "
                 f'component' + (f'; did you mean {", ".join(map(repr, near))}?' if near else
@@ -54,7 +45,7 @@ def _explain_build_error(err: Exception, model_cfg: dict) -> Optional[str]:
     typo = re.search(r"(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'", text)
     if typo:
         cls_name, key = typo.groups()
-        where = [p for p, n in _walk(model_cfg, 'model')
+        where = [p for p, n in walk_dicts(model_cfg, 'model')
                  if n.get('type') == cls_name and key in n]
         cls = MODELS.get(cls_name) or TASK_UTILS.get(cls_name)
         params = [p for p in inspect.signature(cls.__init__).parameters if p != 'self'] if cls else []

@@ -4,6 +4,7 @@ import os.path as osp
 
 import pytest
 import torch
+from helpers import ROOT
 from mmdet.registry import MODELS
 from mmdet.testing import demo_mm_inputs
 from mmengine.config import Config
@@ -12,7 +13,6 @@ from mmengine.structures import InstanceData
 
 import mmfpn  # noqa: F401
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 LEAF_CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
                       if '_base_' not in p)
 
@@ -113,7 +113,7 @@ ABLATIONS = [
     ('fast-rcnn/fast-rcnn_r50_paper-fpn-p2_80k_coco.py',
      'fast-rcnn/fast-rcnn_r50_paper-fpn_80k_coco.py',
      P2_NECK | {'model.roi_head.bbox_roi_extractor.featmap_strides'}),
-    ('faster-rcnn/faster-rcnn_r50-c4_unshared-80k_coco.py', 'fast-rcnn/fast-rcnn_r50-c4_80k_coco.py',
+    ('faster-rcnn/faster-rcnn-unshared_r50-c4_80k_coco.py', 'fast-rcnn/fast-rcnn_r50-c4_80k_coco.py',
      {'train_dataloader.dataset.proposal_file', 'val_dataloader.dataset.proposal_file',
       'test_dataloader.dataset.proposal_file'}),
     ('tiny/rpn_r18_paper-fpn-bottom-up_tiny.py', 'tiny/rpn_r18_paper-fpn_tiny.py',

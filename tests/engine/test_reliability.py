@@ -36,11 +36,14 @@ def test_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(workspace):
 
 WRITER = '''
 import sys, torch
-if sys.argv[2] == 'mmfpn':
+backend_args = None
+if sys.argv[2] == 'mmfpn':  # what the default runtime's CheckpointHook passes
     import mmfpn
+    backend_args = dict(backend='atomic_local')
 from mmengine.runner.checkpoint import save_checkpoint
 for version, numel in ((1, 1_000_000), (2, 20_000_000)):
-    save_checkpoint({'version': version, 'blob': torch.ones(numel)}, sys.argv[1])
+    save_checkpoint({'version': version, 'blob': torch.ones(numel)}, sys.argv[1],
+                    backend_args=backend_args)
 '''
 
 
@@ -62,6 +65,18 @@ def test_crash_while_saving_never_leaves_a_truncated_checkpoint(tmp_path):
     ours = tmp_path / 'ours.pth'
     crash_while_saving(ours, 'mmfpn')
     assert torch.load(ours, weights_only=True)['version'] == 1  # the previous, whole file
+
+
+def test_atomic_saves_are_chosen_by_the_config_not_by_the_import():
+    from mmengine.config import Config
+    from mmengine.fileio import get_file_backend
+    from mmengine.fileio.backends import LocalBackend
+
+    from mmfpn.engine.atomic_io import AtomicLocalBackend
+    assert type(get_file_backend('work_dirs/x.pth')) is LocalBackend  # mmengine's, untouched
+    hook = Config.fromfile(TINY_CONFIG).default_hooks.checkpoint
+    assert isinstance(get_file_backend('work_dirs/x.pth', backend_args=hook.backend_args),
+                      AtomicLocalBackend)
 
 
 def test_sigkill_mid_epoch_then_resume_equals_an_uninterrupted_run(workspace):
