@@ -3,11 +3,13 @@
     python tools/dump_proposals.py RPN_CONFIG CHECKPOINT --split train|val
                                    [--out proposals/NAME_SPLIT2017.pkl]
 
-Runs the RPN (e.g. configs/rpn/rpn_r50_paper-fpn_40k_coco.py, Table 1(c)) over the
-COCO ``train2017`` or ``val2017`` images and writes mmdet's proposal pickle under
-the dataset root, where configs/_base_/datasets/coco_proposals.py reads it. On
-val it also reports AR. Multi-GPU: run it through tools/dist_test.sh's launcher
-with ``--launcher pytorch``.
+Runs the RPN (e.g. configs/rpn/rpn_r50_paper-fpn_40k_coco.py, Table 1(c), or the
+tiny configs/tiny/rpn_r18_paper-fpn_tiny.py) over the training or test images of
+the config's own dataset and writes mmdet's proposal pickle under the dataset root
+(default ``proposals/<rpn config>_<image folder>.pkl``: ``..._train2017.pkl`` on
+COCO, ``..._train.pkl`` on tiny), where configs/_base_/datasets/coco_proposals.py
+and tiny_proposals.py read it. On val it also reports AR. Multi-GPU: run it through
+tools/dist_test.sh's launcher with ``--launcher pytorch``.
 """
 import argparse
 import os.path as osp
@@ -39,17 +41,22 @@ def main(argv=None) -> None:
             raise ConfigError(f'checkpoint {args.checkpoint!r} does not exist')
     except ConfigError as err:
         sys.exit(f'error: {err}')
-    name = osp.splitext(osp.basename(args.config))[0]
-    out = args.out or f'proposals/{name}_{args.split}2017.pkl'
     cfg.launcher = args.launcher
     setup_work_dir(cfg, args.config, args.work_dir)
     cfg.load_from = args.checkpoint
     dataset = cfg.test_dataloader.dataset
+    if args.split == 'train':  # the training images, through the test pipeline
+        train = cfg.train_dataloader.dataset
+        while 'dataset' in train:  # wrappers such as RepeatDataset
+            train = train.dataset
+        for key in ('data_root', 'ann_file', 'data_prefix'):
+            dataset[key] = train[key]
+    # Default name: <rpn config>_<image folder>.pkl, e.g. ..._train2017.pkl on COCO.
+    name = osp.splitext(osp.basename(args.config))[0]
+    out = args.out or f'proposals/{name}_{dataset.data_prefix["img"].strip("/")}.pkl'
     dump = dict(type='DumpProposals', output_dir=osp.join(dataset.data_root, osp.dirname(out)),
                 proposals_file=osp.basename(out), num_max_proposals=None)
     if args.split == 'train':
-        dataset.ann_file = 'annotations/instances_train2017.json'
-        dataset.data_prefix = dict(img='train2017/')
         cfg.test_evaluator = [dump]
     else:
         evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]

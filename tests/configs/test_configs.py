@@ -123,6 +123,15 @@ ABLATIONS = [
     ('tiny/rpn_r18_paper-fpn-p2_tiny.py', 'tiny/rpn_r18_paper-fpn_tiny.py',
      P2_RPN),
     ('tiny/rpn_r18-c5_tiny.py', 'tiny/rpn_r18-c4_tiny.py', C5_RPN),
+    ('tiny/fast-rcnn_r18_paper-fpn-bottom-up_tiny.py', 'tiny/fast-rcnn_r18_paper-fpn_tiny.py',
+     {'model.neck.top_down'}),
+    ('tiny/fast-rcnn_r18_paper-fpn-no-lateral_tiny.py', 'tiny/fast-rcnn_r18_paper-fpn_tiny.py',
+     {'model.neck.lateral'}),
+    ('tiny/fast-rcnn_r18_paper-fpn-p2_tiny.py', 'tiny/fast-rcnn_r18_paper-fpn_tiny.py',
+     P2_NECK | {'model.roi_head.bbox_roi_extractor.featmap_strides'}),
+    ('faster-rcnn/faster-rcnn_r101_paper-fpn_80k_coco.py',
+     'faster-rcnn/faster-rcnn_r50_paper-fpn_80k_coco.py',
+     {'model.backbone.depth', 'model.backbone.init_cfg.checkpoint'}),
 ]
 
 
