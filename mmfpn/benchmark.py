@@ -131,6 +131,12 @@ def build_detectors(device: str):
     init_default_scope('mmdet')
     stock_cfg = Config.fromfile(STOCK_CONFIG).model
     ours_cfg = Config.fromfile(OURS_CONFIG).model
+    stock, ours = build_with_same_weights(stock_cfg, ours_cfg)
+    return stock.to(device).eval(), ours.to(device).eval()
+
+
+def build_with_same_weights(stock_cfg: dict, ours_cfg: dict):
+    """Both models, stock's random initialisation copied into ours (no downloads)."""
     for cfg in (stock_cfg, ours_cfg):
         cfg.backbone.init_cfg = None
     torch.manual_seed(0)
@@ -138,7 +144,7 @@ def build_detectors(device: str):
     stock.init_weights()
     ours = MODELS.build(ours_cfg)
     ours.load_state_dict(stock.state_dict(), strict=True)
-    return stock.to(device).eval(), ours.to(device).eval()
+    return stock, ours
 
 
 def detector_batch(height: int, width: int, device: str, batch: int = 1) -> dict:
@@ -248,19 +254,13 @@ def build_train_pair(config: Config, device: str):
     init_default_scope('mmdet')
     ours_cfg = copy.deepcopy(config.model)
     stock_cfg = to_mmdet_config(config).model
-    for cfg in (ours_cfg, stock_cfg):
-        cfg.backbone.init_cfg = None
     for key in ('train_cfg.rpn_proposal.nms', 'test_cfg.rpn.nms'):
         node = stock_cfg
         for part in key.split('.'):
             node = node.get(part, {}) if node else {}
         if node:
             node.pop('split_thr', None)
-    torch.manual_seed(0)
-    stock = MODELS.build(stock_cfg)
-    stock.init_weights()
-    ours = MODELS.build(ours_cfg)
-    ours.load_state_dict(stock.state_dict(), strict=True)
+    stock, ours = build_with_same_weights(stock_cfg, ours_cfg)
     return stock.to(device).train(), ours.to(device).train()
 
 
@@ -304,7 +304,8 @@ def bench_train(config: Config, height: int, width: int, batch: int, repeats: in
               warmup=0)
     phases = {name: {k: statistics.median(s[k] for s in steps) for k in steps[0]}
               for name, steps in samples.items()}
-    loss_diff = max(abs(float(losses['stock'][k]) - float(losses['ours'][k]))
+    value = lambda v: float(torch.as_tensor(v).detach())  # noqa: E731
+    loss_diff = max(abs(value(losses['stock'][k]) - value(losses['ours'][k]))
                     for k in losses['stock'])
     return dict(times, batch=batch, size=[height, width], phases=phases,
                 max_loss_diff_ours_vs_stock=loss_diff,
