@@ -5,6 +5,7 @@ sides run by run (so drift hits both alike), synchronises CUDA, and reports the
 median and the ratio ours / stock. Outputs are compared too.
 """
 import copy
+import importlib.util
 import os.path as osp
 import statistics
 import time
@@ -190,6 +191,40 @@ def bench_detector(height: int, width: int, repeats: int, device: str, batch: in
                 num_detections=[len(o.pred_instances) for o in outs['stock']])
 
 
+def bench_openvino(height: int, width: int, repeats: int) -> dict:
+    """CPU inference: the torch fast path against the OpenVINO backend (f32, bf16),
+    and the backend's dense part against bare OpenVINO on the same trunk.
+
+    Bare OpenVINO is what a user gets without mmfpn: ``openvino.convert_model`` of
+    the (unfolded) trunk with a static example input, the CPU plugin with the
+    LATENCY hint and torch's thread count, called on a numpy array.
+    """
+    import openvino as ov
+
+    from mmfpn.engine.openvino_backend import DenseTrunk, use_openvino
+    _, ours = build_detectors('cpu')
+    data = detector_batch(height, width, 'cpu')
+    models = dict(ours_fast=make_fast(copy.deepcopy(ours)),
+                  ours_fast_bf16=make_fast(copy.deepcopy(ours), bf16=True),
+                  ours_openvino=use_openvino(make_fast(copy.deepcopy(ours))),
+                  ours_openvino_bf16=use_openvino(make_fast(copy.deepcopy(ours)), bf16=True))
+    with torch.no_grad():
+        outs = {name: m.test_step(data) for name, m in models.items()}  # converts
+        t = time_pair({name: (lambda m=m: m.test_step(data)) for name, m in models.items()},
+                      repeats, 'cpu')
+        inputs = ours.data_preprocessor(data)['inputs']
+        bare = ov.Core().compile_model(
+            ov.convert_model(DenseTrunk(ours).eval(), example_input=inputs), 'CPU',
+            {'PERFORMANCE_HINT': 'LATENCY', 'INFERENCE_NUM_THREADS': torch.get_num_threads()})
+        array = inputs.numpy()
+        dense = models['ours_openvino'].openvino
+        trunk = time_pair(dict(backend=lambda: dense(inputs), bare=lambda: bare(array)),
+                          repeats, 'cpu')
+    return dict(t, openvino_same_as_fast=same_detections(outs['ours_fast'], outs['ours_openvino']),
+                openvino_precision=models['ours_openvino_bf16'].openvino.precision,
+                trunk_backend=trunk['backend'], trunk_bare_openvino=trunk['bare'])
+
+
 #: Phases of a two-stage training step, timed by wrapping these methods on the
 #: model (``obj.method``); ``other`` is the step's remainder (losses' parsing,
 #: RoI assignment and sampling, hooks of autograd outside these calls).
@@ -352,6 +387,8 @@ def run_all(height: int = 800, width: int = 1216, repeats: int = 5, device: str 
         detector={f'batch{b}': bench_detector(height, width, repeats, device, b)
                   for b in (batch_sizes or [1])},
         flops=flops(height, width))
+    if device == 'cpu' and importlib.util.find_spec('openvino') is not None:
+        results['openvino'] = bench_openvino(height, width, repeats)
     if train:
         results['train'] = run_train(height, width, repeats, device)['train']
     return results
@@ -385,6 +422,21 @@ def _train_lines(results: dict) -> List[str]:
     return rows + phases
 
 
+def _openvino_lines(r: Optional[dict]) -> List[str]:
+    """The OpenVINO rows: each against the torch fast path of the same precision."""
+    if r is None:
+        return []
+    ratio = lambda a, b: f'{r[a]:.4f} | {r[a] / r[b]:.2f}'  # noqa: E731
+    return [
+        f'| OpenVINO backend f32 vs fast fp32 (same run) | {r["ours_fast"]:.4f} | '
+        f'{ratio("ours_openvino", "ours_fast")} | same detections: {r["openvino_same_as_fast"]} |',
+        f'| OpenVINO backend --bf16 vs fast bf16 | {r["ours_fast_bf16"]:.4f} | '
+        f'{ratio("ours_openvino_bf16", "ours_fast_bf16")} | OpenVINO ran '
+        f'{r["openvino_precision"]} |',
+        f'| dense part: backend vs bare OpenVINO (stock column) | {r["trunk_bare_openvino"]:.4f} | '
+        f'{ratio("trunk_backend", "trunk_bare_openvino")} | same trunk |']
+
+
 def markdown(results: dict) -> str:
     m = results['machine']
     lines = [f'Machine: {m["cpu"]}, {m["threads"]} threads, torch {m["torch"]}, '
@@ -406,6 +458,7 @@ def markdown(results: dict) -> str:
                           note=f'same detections: {d["fast_same_as_stock"]}'))
         lines.append(_row(f'... fast path bf16 trunk, {key}', d, 'ours_fast_bf16',
                           note='numbers change'))
+    lines += _openvino_lines(results.get('openvino'))
     train = _train_lines(results)
     lines += [line for line in train if line.startswith('| training')]
     f = results['flops']

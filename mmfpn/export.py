@@ -5,13 +5,16 @@
   and no allowlist; it is written atomically as ``OUT-<sha256[:8]>.pth``.
 * :func:`to_mmdet_config` replaces each mmfpn component by the stock mmdet module
   that computes the same thing, and refuses a setting mmdet cannot express.
+* :func:`export_to_mmdet` writes both beside each other.
 """
 import copy
 import hashlib
 import importlib.metadata
 import io
 import math
-from typing import Any, Dict, Optional
+import os
+import os.path as osp
+from typing import Any, Dict, Optional, Tuple
 
 import torch
 from mmengine.config import Config
@@ -186,3 +189,21 @@ def to_mmdet_config(cfg: Config) -> Config:
         raise ExportError(f'{left[0][0]} uses {left[0][1]}, which only mmfpn provides; '
                           'remove it from the config to export')
     return Config(out)
+
+
+def export_to_mmdet(cfg: Config, name: str, checkpoint: str, out_dir: str) -> Tuple[str, str]:
+    """Write ``OUT_DIR/<name>.py`` (stock mmdet config) and the published checkpoint.
+
+    Returns:
+        ``(config path, checkpoint path)``.
+
+    Raises:
+        ExportError: The model uses a paper switch stock mmdet cannot express, or
+            the checkpoint is unreadable.
+    """
+    stock = to_mmdet_config(cfg)
+    os.makedirs(out_dir, exist_ok=True)
+    config_out = osp.join(out_dir, f'{name}.py')
+    stock.dump(config_out)
+    return config_out, publish_checkpoint(checkpoint, osp.join(out_dir, name), stock)
+

@@ -8,7 +8,6 @@ dataset metainfo kept) and ``OUT_DIR/<config name>-<sha256[:8]>.pth``. Refuses a
 model using a paper switch that mmdet cannot express.
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
@@ -16,7 +15,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import mmfpn  # noqa: E402,F401
 from mmfpn.engine.launch import ConfigError, load_config  # noqa: E402
-from mmfpn.export import ExportError, publish_checkpoint, to_mmdet_config  # noqa: E402
+from mmfpn.export import ExportError, export_to_mmdet  # noqa: E402
 
 
 def main(argv=None) -> None:
@@ -27,12 +26,8 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     name = osp.splitext(osp.basename(args.config))[0]
     try:
-        cfg = load_config(args.config)
-        stock = to_mmdet_config(cfg)
-        os.makedirs(args.out_dir, exist_ok=True)
-        config_out = osp.join(args.out_dir, f'{name}.py')
-        stock.dump(config_out)
-        ckpt_out = publish_checkpoint(args.checkpoint, osp.join(args.out_dir, name), stock)
+        config_out, ckpt_out = export_to_mmdet(load_config(args.config), name,
+                                               args.checkpoint, args.out_dir)
     except (ConfigError, ExportError) as err:
         sys.exit(f'error: {err}')
     print(config_out)

@@ -2,6 +2,7 @@
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out results.pkl]
                          [--show-dir DIR] [--cfg-options k=v ...] [--launcher ...]
+                         [--fast [--bf16] [--backend openvino [--ir IR.xml]]] [--tta]
 """
 import argparse
 import os
@@ -18,6 +19,7 @@ import mmfpn  # noqa: E402,F401
 from mmfpn.engine.compat import prepare_distributed  # noqa: E402
 from mmfpn.engine.launch import (ConfigError, load_config, prepare_data,  # noqa: E402
                                  setup_work_dir, use_flip_tta)
+from mmfpn.engine.openvino_backend import import_openvino  # noqa: E402
 from mmfpn.engine.validate import check_model_config  # noqa: E402
 
 
@@ -35,6 +37,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                              'inference_mode (same detections up to float rounding)')
     parser.add_argument('--bf16', action='store_true',
                         help='with --fast: run backbone and neck in bfloat16')
+    parser.add_argument('--backend', choices=['torch', 'openvino'], default='torch',
+                        help='with --fast: run backbone, neck and RPN head convs in OpenVINO')
+    parser.add_argument('--ir', help='with --backend openvino: load this IR (.xml from '
+                                     'tools/export_openvino.py) instead of converting')
     parser.add_argument('--tta', action='store_true',
                         help="mmdet's flip test-time augmentation (DetTTAModel)")
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
@@ -71,6 +77,19 @@ def main(argv=None) -> None:
         check_model_config(cfg)
         if args.bf16 and not args.fast:
             raise ConfigError('--bf16 is an option of the fast path: add --fast')
+        if args.backend != 'torch' and not args.fast:
+            raise ConfigError(f'--backend {args.backend} is an option of the fast path: add --fast')
+        if args.ir is not None:
+            if args.backend != 'openvino':
+                raise ConfigError('--ir is an OpenVINO IR: add --fast --backend openvino')
+            if not osp.isfile(args.ir):
+                raise ConfigError(f'--ir {args.ir!r} does not exist; write it with '
+                                  'tools/export_openvino.py CONFIG CHECKPOINT OUT_DIR')
+        if args.backend == 'openvino':
+            try:
+                import_openvino()
+            except ImportError as err:
+                raise ConfigError(str(err)) from err
         if args.tta and args.fast:
             raise ConfigError('--tta and --fast cannot be combined: the fast path folds '
                               'the detector itself, not its test-time-augmentation wrapper')
@@ -78,7 +97,8 @@ def main(argv=None) -> None:
             use_flip_tta(cfg)
         if args.fast:
             cfg.custom_hooks = [*cfg.get('custom_hooks', []),
-                                dict(type='FastInferenceHook', bf16=args.bf16)]
+                                dict(type='FastInferenceHook', bf16=args.bf16,
+                                     backend=args.backend, ir=args.ir)]
         prepare_data(cfg)
     except ConfigError as err:
         sys.exit(f'error: {err}')

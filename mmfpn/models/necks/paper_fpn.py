@@ -4,6 +4,7 @@ Paper: Sec. 3 ("Feature Pyramid Networks"), Fig. 3; P6 from Sec. 4.1.
 """
 from typing import List, Optional, Sequence, Tuple, Union
 
+import torch
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
 from mmdet.registry import MODELS
@@ -14,6 +15,11 @@ from torch import Tensor, nn
 #: have 256-channel outputs".
 PAPER_CHANNELS = 256
 EXTRA_CONV_SOURCES = ('on_input', 'on_lateral', 'on_output')
+
+
+def _exporting() -> bool:
+    """Whether the forward is being traced (``torch.jit.trace``, ``torch.export``)."""
+    return torch.jit.is_tracing() or torch.compiler.is_exporting()
 
 
 @MODELS.register_module()
@@ -182,9 +188,13 @@ class PaperFPN(BaseModule):
             upsampled map (the neck's largest temporary at P2). ``lateral`` must
             be a fresh conv output; with an activation in the lateral conv (not
             the paper's) autograd may need it, so the out-of-place sum is used.
+            Under tracing or ``torch.export`` (ONNX, OpenVINO) the out-of-place
+            sum is traced too: it keeps the sizes symbolic, where the size test
+            below would be frozen for the example input's shape.
         """
         (height, width), (h, w) = lateral.shape[2:], coarser.shape[2:]
-        if (self._inplace_merge and (height, width) == (2 * h, 2 * w)
+        if (self._inplace_merge and not _exporting()
+                and (height, width) == (2 * h, 2 * w)
                 and lateral.dtype == coarser.dtype):
             blocks = lateral.unflatten(3, (w, 2)).unflatten(2, (h, 2))
             blocks.add_(coarser[:, :, :, None, :, None])

@@ -1,0 +1,161 @@
+"""The OpenVINO backend: same detections as the torch fast path, IR export and
+loading, bf16, and the errors (no OpenVINO, a part it cannot convert, bad flags)."""
+import glob
+import os.path as osp
+import sys
+
+import cv2
+import pytest
+import torch
+from helpers import FAST, ROOT, TINY_CONFIG, run
+from mmdet.apis import inference_detector, init_detector
+
+from mmfpn.engine import openvino_backend
+from mmfpn.engine.fast_inference import make_fast
+from mmfpn.engine.openvino_backend import (OpenVINOConversionError, convert_dense,
+                                           import_openvino, use_openvino)
+
+pytest.importorskip('openvino', reason='the README set-up installs OpenVINO (requirements.txt)')
+
+#: Every detection kept, so that the comparison covers low scores too.
+ALL = {'model.test_cfg.rcnn.score_thr': 0.0}
+
+
+def detector(checkpoint, **kwargs):
+    return make_fast(init_detector(TINY_CONFIG, checkpoint, device='cpu', cfg_options=ALL),
+                     **kwargs)
+
+
+def assert_same_detections(a, b, images, atol=1e-3):
+    total = 0
+    for image in images:
+        x = inference_detector(a, image).pred_instances
+        y = inference_detector(b, image).pred_instances
+        assert torch.equal(x.labels, y.labels), image
+        assert (x.bboxes - y.bboxes).abs().max().item() <= atol, image
+        total += len(x)
+    assert total > 0
+
+
+@pytest.fixture(scope='module')
+def val_images(workspace):
+    return sorted(glob.glob(str(workspace / 'data/tiny/val/*.png')))
+
+
+@pytest.mark.slow
+def test_f32_backend_gives_the_torch_detections(trained_checkpoint, val_images, monkeypatch,
+                                                 tmp_path):
+    conversions = []
+    monkeypatch.setattr(openvino_backend, 'convert_dense',
+                        lambda *a: conversions.append(a) or convert_dense(*a))
+    # The val images and two of them at other aspect ratios (other input sizes).
+    images = list(val_images)
+    for i, size in ((0, (320, 200)), (1, (160, 288))):
+        images.append(str(tmp_path / f'{i}.png'))
+        cv2.imwrite(images[-1], cv2.resize(cv2.imread(val_images[i]), size))
+    torch_fast = detector(trained_checkpoint)
+    backend = use_openvino(detector(trained_checkpoint))
+    assert_same_detections(torch_fast, backend, images)
+    assert backend.openvino.precision == 'f32'
+    sizes = {inference_detector(backend, i).metainfo['batch_input_shape'] for i in images}
+    assert len(sizes) == 3 and len(conversions) == 1  # one conversion serves every size
+
+
+def test_dense_part_converts_with_dynamic_sizes():
+    """The converted trunk matches torch at a size other than the tracing example."""
+    model = make_fast(init_detector(TINY_CONFIG, device='cpu'))
+    ov_model = convert_dense(model, torch.randn(1, 3, 96, 128))
+    from mmfpn.engine.openvino_backend import OpenVINODense
+    dense = OpenVINODense(ov_model)
+    x = torch.randn(2, 3, 160, 224)
+    with torch.no_grad():
+        feats = model.neck(model.backbone(x))
+        scores, deltas = model.rpn_head(feats)
+    expected = [*feats, *scores, *deltas]
+    got = dense(x)
+    assert [g.shape for g in got] == [e.shape for e in expected]
+    for g, e in zip(got, expected):
+        assert (g - e).abs().max().item() <= 1e-4 * max(1.0, e.abs().max().item())
+
+
+@pytest.mark.slow
+def test_export_writes_the_ir_and_the_backend_loads_it(workspace, trained_checkpoint,
+                                                       val_images):
+    out_dir = workspace / 'openvino'
+    out = run([osp.join(ROOT, 'tools/export_openvino.py'), TINY_CONFIG, trained_checkpoint,
+               str(out_dir)], cwd=workspace)
+    ir = out_dir / 'faster-rcnn_r18_paper-fpn_tiny_dense.xml'
+    assert str(ir) in out.stdout
+    assert ir.is_file() and ir.with_suffix('.bin').is_file()
+    assert (out_dir / 'faster-rcnn_r18_paper-fpn_tiny.py').is_file()  # stock-mmdet export
+    assert glob.glob(str(out_dir / 'faster-rcnn_r18_paper-fpn_tiny-*.pth'))
+    loaded = use_openvino(detector(trained_checkpoint), ir=str(ir))
+    assert_same_detections(detector(trained_checkpoint), loaded, val_images)
+
+
+@pytest.mark.slow
+def test_tools_test_backend_openvino_f32_and_bf16(workspace, trained_checkpoint):
+    """mAP of --backend openvino equals --fast's (f32); bf16 within 0.5 points."""
+    def mean_ap(*flags):
+        out = run([osp.join(ROOT, 'tools/test.py'), TINY_CONFIG, trained_checkpoint, '--fast',
+                   *flags, '--work-dir', str(workspace / 'ov_test'), '--cfg-options', *FAST],
+                  cwd=workspace)
+        text = out.stdout + out.stderr
+        return float(text.split('coco/bbox_mAP: ')[1].split()[0]), text
+    torch_map, _ = mean_ap()
+    ov_map, _ = mean_ap('--backend', 'openvino')
+    bf16_map, text = mean_ap('--backend', 'openvino', '--bf16')
+    assert abs(ov_map - torch_map) <= 0.001
+    assert abs(bf16_map - torch_map) <= 0.005
+    if 'no native bf16' in text:  # this CPU: OpenVINO keeps f32
+        assert bf16_map == ov_map
+
+
+def test_backend_needs_fast(workspace):
+    out = run([osp.join(ROOT, 'tools/test.py'), TINY_CONFIG, TINY_CONFIG, '--backend',
+               'openvino'], cwd=workspace, check=False)
+    assert out.returncode != 0 and 'is an option of the fast path: add --fast' in out.stderr
+
+
+def test_missing_ir_is_named(workspace):
+    out = run([osp.join(ROOT, 'tools/test.py'), TINY_CONFIG, TINY_CONFIG, '--fast',
+               '--backend', 'openvino', '--ir', 'nowhere.xml'], cwd=workspace, check=False)
+    assert out.returncode != 0 and "--ir 'nowhere.xml' does not exist" in out.stderr
+
+
+def test_missing_openvino_gives_the_install_command(monkeypatch):
+    monkeypatch.setitem(sys.modules, 'openvino', None)  # import openvino -> ImportError
+    with pytest.raises(ImportError, match=r'pip install openvino==2026\.4\.1'):
+        import_openvino()
+    with pytest.raises(ImportError, match='pip install openvino'):
+        use_openvino(torch.nn.Module())
+
+
+def test_a_part_traced_as_a_constant_is_named_and_refused():
+    """mmcv's modulated deformable conv calls C++ outside torch: tracing freezes its
+    output for the example input and OpenVINO converts the constant silently."""
+    options = {'model.backbone.depth': 50, 'model.neck.in_channels': [256, 512, 1024, 2048],
+               'model.backbone.dcn': dict(type='DCNv2', deform_groups=1, fallback_on_stride=False),
+               'model.backbone.stage_with_dcn': (False, False, False, True)}
+    model = make_fast(init_detector(TINY_CONFIG, device='cpu', cfg_options=options))
+    with pytest.raises(OpenVINOConversionError,
+                       match=r'does not compute what torch computes.*'
+                             r'backbone\.layer4\.0\.conv2 \(ModulatedDeformConv2dPack\)'):
+        convert_dense(model, torch.randn(1, 3, 64, 64))
+
+
+def test_op_openvino_cannot_convert_is_named():
+    model = make_fast(init_detector(TINY_CONFIG, device='cpu'))
+    model.neck.forward = lambda feats: (torch.linalg.qr(feats[0])[0],)
+    with pytest.raises(OpenVINOConversionError, match='could not convert the dense part'):
+        convert_dense(model, torch.randn(1, 3, 64, 64))
+
+
+def test_ir_of_another_checkpoint_is_refused(tmp_path):
+    from mmfpn.engine.openvino_backend import save_dense_ir
+    model = make_fast(init_detector(TINY_CONFIG, device='cpu'))
+    ir = save_dense_ir(convert_dense(model, torch.randn(1, 3, 64, 64)), str(tmp_path / 'a.xml'))
+    torch.manual_seed(1)
+    other = use_openvino(make_fast(init_detector(TINY_CONFIG, device='cpu')), ir=ir)
+    with pytest.raises(OpenVINOConversionError, match='output 0 differs from torch'):
+        other.extract_feat(torch.randn(1, 3, 64, 64))
