@@ -54,7 +54,8 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     return cfg
 
 
-def _datasets(cfg: Config) -> Iterator[Tuple[str, dict]]:
+def config_datasets(cfg: Config) -> Iterator[Tuple[str, dict]]:
+    """``(dataloader key, innermost dataset config)`` of each dataloader."""
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         loader = cfg.get(key)
         if not loader:
@@ -65,7 +66,8 @@ def _datasets(cfg: Config) -> Iterator[Tuple[str, dict]]:
         yield key, dataset
 
 
-def _ann_path(dataset: dict) -> Optional[str]:
+def ann_path(dataset: dict) -> Optional[str]:
+    """The dataset's annotation file, joined to its ``data_root``."""
     ann = dataset.get('ann_file')
     if not ann:
         return None
@@ -84,8 +86,8 @@ def prepare_data(cfg: Config, verify_images_up_to: int = 5000) -> None:
             ``verify_images_up_to`` of them are also decoded).
     """
     loaded = {}  # val and test usually share a file; COCO's train JSON is ~450 MB
-    for key, dataset in _datasets(cfg):
-        ann = _ann_path(dataset)
+    for key, dataset in config_datasets(cfg):
+        ann = ann_path(dataset)
         if ann is None:
             continue
         root = osp.normpath(dataset.get('data_root') or '.')
