@@ -442,8 +442,9 @@ def markdown(results: dict) -> str:
     lines = [f'Machine: {m["cpu"]}, {m["threads"]} threads, torch {m["torch"]}, '
              f'device {m["device"]}. Median seconds.', '',
              '| what | stock mmdet | mmfpn | ratio ours/stock | outputs |', '|---|---|---|---|---|']
-    if 'fpn' not in results:  # --train-only
-        return '\n'.join(lines + _train_lines(results))
+    if 'fpn' not in results:  # --train-only / --openvino-only
+        return '\n'.join(lines + _openvino_lines(results.get('openvino'))
+                         + _train_lines(results))
     lines.append(_row('PaperFPN vs FPN', results['fpn'],
                       note=f'max abs diff {results["fpn"]["max_abs_diff"]:.1e}'))
     lines.append(_row('PaperRoIExtractor vs SingleRoIExtractor (2x1000 RoIs)',

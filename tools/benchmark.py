@@ -1,7 +1,7 @@
 """Benchmark mmfpn against stock mmdet in one process (see mmfpn.benchmark).
 
     python tools/benchmark.py [--device cpu|cuda] [--repeats 5] [--batch-sizes 1 8]
-                              [--size 800 1216] [--no-train | --train-only]
+                              [--size 800 1216] [--no-train | --train-only | --openvino-only]
                               [--out work_dirs/benchmark]
 
 Writes OUT/benchmark.md (a table) and OUT/benchmark.json.
@@ -16,7 +16,7 @@ import warnings
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import mmfpn  # noqa: E402,F401
-from mmfpn.benchmark import markdown, run_all, run_train  # noqa: E402
+from mmfpn.benchmark import bench_openvino, machine, markdown, run_all, run_train  # noqa: E402
 
 
 def main(argv=None) -> None:
@@ -28,11 +28,16 @@ def main(argv=None) -> None:
     parser.add_argument('--no-train', action='store_true')
     parser.add_argument('--train-only', action='store_true',
                         help='only the training-step rows (R50-FPN and the tiny demo config)')
+    parser.add_argument('--openvino-only', action='store_true',
+                        help='only the OpenVINO rows (R50-FPN inference, CPU)')
     parser.add_argument('--out', default='work_dirs/benchmark')
     args = parser.parse_args(argv)
     warnings.filterwarnings('ignore')
     if args.train_only:
         results = run_train(*args.size, repeats=args.repeats, device=args.device)
+    elif args.openvino_only:
+        results = dict(machine=machine('cpu'),
+                       openvino=bench_openvino(*args.size, repeats=args.repeats))
     else:
         results = run_all(*args.size, repeats=args.repeats, device=args.device,
                           batch_sizes=args.batch_sizes, train=not args.no_train)
