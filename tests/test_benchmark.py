@@ -19,3 +19,17 @@ def test_training_rows_time_the_same_step_and_every_phase():
                           train=dict(tiny=result)))
     assert '| training step, tiny, batch 2, 96x128, fp32 |' in table
     assert '| proposals (decode + NMS) |' in table
+
+
+@pytest.mark.slow
+def test_openvino_rows_time_the_same_trunk_three_ways():
+    pytest.importorskip('openvino', reason='the README set-up installs OpenVINO (requirements.txt)')
+    from mmfpn.benchmark import bench_openvino
+    result = bench_openvino(128, 160, repeats=1)
+    assert result['openvino_same_as_fast'] is True
+    assert all(result[k] > 0 for k in ('trunk_backend', 'trunk_bare_openvino', 'trunk_torch_fast'))
+    table = markdown(dict(machine=dict(cpu='x', threads=1, torch='t', device='cpu'),
+                          openvino=result))
+    ceiling = result['trunk_torch_fast'] / result['trunk_backend']
+    assert f'the end-to-end speed-up cannot exceed {ceiling:.2f}x (same torch code outside)' in table
+    assert '| dense part: backend vs bare OpenVINO (stock column) |' in table
