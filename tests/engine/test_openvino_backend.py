@@ -76,6 +76,12 @@ def test_dense_part_converts_with_dynamic_sizes():
     assert [g.shape for g in got] == [e.shape for e in expected]
     for g, e in zip(got, expected):
         assert (g - e).abs().max().item() <= 1e-4 * max(1.0, e.abs().max().item())
+    # Channels-last (what mmfpn's RoIAlign reads without a copy), and the caller's
+    # own memory: the next call, which reuses the request's buffers, leaves it as is.
+    assert all(g.is_contiguous(memory_format=torch.channels_last) for g in got)
+    kept = [g.clone() for g in got]
+    dense(x + 1.0)
+    assert all(torch.equal(g, k) for g, k in zip(got, kept))
 
 
 @pytest.mark.slow
