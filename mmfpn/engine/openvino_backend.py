@@ -303,7 +303,11 @@ def _first_difference(got: Sequence[Tensor], expected: Sequence[Tensor]) -> Opti
 
 
 def _nhwc_outputs(model: Any):
-    """``model`` (changed in place) with every 4-D output's tensor in NHWC layout."""
+    """``model`` (changed in place) with its outputs' tensors in NHWC layout.
+
+    Raises:
+        OpenVINOConversionError: An output is not a 4-D ``(N, C, H, W)`` map.
+    """
     ov = import_openvino()
     from openvino.preprocess import PrePostProcessor
     ppp = PrePostProcessor(model)

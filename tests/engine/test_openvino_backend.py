@@ -9,6 +9,7 @@ import pytest
 import torch
 from helpers import FAST, ROOT, TINY_CONFIG, run
 from mmdet.apis import inference_detector, init_detector
+from torch import nn
 
 from mmfpn.engine import openvino_backend
 from mmfpn.engine.fast_inference import make_fast
@@ -165,3 +166,13 @@ def test_ir_of_another_checkpoint_is_refused(tmp_path):
     other = use_openvino(make_fast(init_detector(TINY_CONFIG, device='cpu')), ir=ir)
     with pytest.raises(OpenVINOConversionError, match='output 0 differs from torch'):
         other.extract_feat(torch.randn(1, 3, 64, 64))
+
+
+def test_a_model_whose_outputs_are_not_maps_is_refused():
+    """OpenVINODense hands over (N, C, H, W) maps channels-last; a flat output is named."""
+    ov = import_openvino()
+    from mmfpn.engine.openvino_backend import OpenVINODense
+    flat = ov.convert_model(nn.Flatten().eval(), example_input=torch.randn(1, 3, 8, 8),
+                            input=[ov.PartialShape([-1, 3, -1, -1])])
+    with pytest.raises(OpenVINOConversionError, match=r'output 0 has shape \[\?,\?\]'):
+        OpenVINODense(flat)
