@@ -13,8 +13,8 @@ from torch import nn
 
 from mmfpn.engine import openvino_backend
 from mmfpn.engine.fast_inference import make_fast
-from mmfpn.engine.openvino_backend import (OpenVINOConversionError, convert_dense,
-                                           import_openvino, use_openvino)
+from mmfpn.engine.openvino_backend import (OpenVINOConversionError, OpenVINODense,
+                                           convert_dense, import_openvino, use_openvino)
 
 pytest.importorskip('openvino', reason='the README set-up installs OpenVINO (requirements.txt)')
 
@@ -66,7 +66,6 @@ def test_dense_part_converts_with_dynamic_sizes():
     """The converted trunk matches torch at a size other than the tracing example."""
     model = make_fast(init_detector(TINY_CONFIG, device='cpu'))
     ov_model = convert_dense(model, torch.randn(1, 3, 96, 128))
-    from mmfpn.engine.openvino_backend import OpenVINODense
     dense = OpenVINODense(ov_model)
     x = torch.randn(2, 3, 160, 224)
     with torch.no_grad():
@@ -171,7 +170,6 @@ def test_ir_of_another_checkpoint_is_refused(tmp_path):
 def test_a_model_whose_outputs_are_not_maps_is_refused():
     """OpenVINODense hands over (N, C, H, W) maps channels-last; a flat output is named."""
     ov = import_openvino()
-    from mmfpn.engine.openvino_backend import OpenVINODense
     flat = ov.convert_model(nn.Flatten().eval(), example_input=torch.randn(1, 3, 8, 8),
                             input=[ov.PartialShape([-1, 3, -1, -1])])
     with pytest.raises(OpenVINOConversionError, match=r'output 0 has shape \[\?,\?\]'):
