@@ -1,8 +1,11 @@
 """Helpers of the end-to-end tests: run the tools on the tiny config, fast."""
+import importlib.util
 import os
 import os.path as osp
 import subprocess
 import sys
+
+import pytest
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TINY_CONFIG = osp.join(ROOT, 'configs/tiny/faster-rcnn_r18_paper-fpn_tiny.py')
@@ -31,3 +34,20 @@ def train(workspace, work_dir, epochs, *extra, options=()):
     return run([osp.join(ROOT, 'tools/train.py'), TINY_CONFIG, '--work-dir', str(work_dir),
                 *extra, '--cfg-options', f'train_cfg.max_epochs={epochs}',
                 f'train_cfg.val_interval={epochs}', *FAST, *options], cwd=workspace)
+
+
+def tool_main(name: str):
+    """``main(argv)`` of ``tools/<name>.py``, imported in this process."""
+    spec = importlib.util.spec_from_file_location(f'tools_{name}', osp.join(ROOT, 'tools', f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.main
+
+
+def refusal(name: str, argv) -> str:
+    """The ``error: ...`` line ``tools/<name>.py argv`` exits with (in-process)."""
+    with pytest.raises(SystemExit) as exit_info:
+        tool_main(name)(list(map(str, argv)))
+    message = str(exit_info.value.code)
+    assert message.startswith('error: '), message
+    return message

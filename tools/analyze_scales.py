@@ -20,7 +20,9 @@ from mmengine.config import DictAction  # noqa: E402
 
 import mmfpn  # noqa: E402,F401
 from mmfpn.analysis.scales import analyze, draw  # noqa: E402
-from mmfpn.engine.launch import ConfigError, load_config, prepare_data  # noqa: E402
+from mmfpn.config.load import ConfigError, load_config  # noqa: E402
+from mmfpn.datasets.checks import check_data  # noqa: E402
+from mmfpn.datasets.tiny import ensure_tiny_for  # noqa: E402
 
 
 def main(argv=None) -> None:
@@ -34,7 +36,8 @@ def main(argv=None) -> None:
     start = time.perf_counter()
     try:
         cfg = load_config(args.config, args.cfg_options)
-        prepare_data(cfg, verify_images_up_to=0)
+        ensure_tiny_for(cfg)
+        check_data(cfg, verify_images_up_to=0)
         report = analyze(cfg)
     except ConfigError as err:
         sys.exit(f'error: {err}')

@@ -16,7 +16,8 @@ import warnings
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import mmfpn  # noqa: E402,F401
-from mmfpn.benchmark import bench_openvino, machine, markdown, run_all, run_train  # noqa: E402
+from mmfpn.benchmark.report import markdown  # noqa: E402
+from mmfpn.benchmark.timing import bench_openvino, machine, run_all, run_train  # noqa: E402
 
 
 def main(argv=None) -> None:

@@ -17,11 +17,9 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.runner import Runner  # noqa: E402
-
 import mmfpn  # noqa: E402,F401
-from mmfpn.engine.compat import prepare_distributed  # noqa: E402
-from mmfpn.engine.launch import ConfigError, load_config, setup_work_dir  # noqa: E402
+from mmfpn.apis.proposals import dump_proposals, proposals_config  # noqa: E402
+from mmfpn.config.load import ConfigError  # noqa: E402
 
 
 def main(argv=None) -> None:
@@ -34,35 +32,11 @@ def main(argv=None) -> None:
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none')
     args = parser.parse_args(argv)
     try:
-        cfg = load_config(args.config)
-        if cfg.model.type != 'RPN':
-            raise ConfigError(f'{args.config} is a {cfg.model.type}, not an RPN config')
-        if not osp.isfile(args.checkpoint):
-            raise ConfigError(f'checkpoint {args.checkpoint!r} does not exist')
+        cfg = proposals_config(args.config, args.checkpoint, args.split, args.out,
+                               args.work_dir, args.launcher)
     except ConfigError as err:
         sys.exit(f'error: {err}')
-    cfg.launcher = args.launcher
-    setup_work_dir(cfg, args.config, args.work_dir)
-    cfg.load_from = args.checkpoint
-    dataset = cfg.test_dataloader.dataset
-    if args.split == 'train':  # the training images, through the test pipeline
-        train = cfg.train_dataloader.dataset
-        while 'dataset' in train:  # wrappers such as RepeatDataset
-            train = train.dataset
-        for key in ('data_root', 'ann_file', 'data_prefix'):
-            dataset[key] = train[key]
-    # Default name: <rpn config>_<image folder>.pkl, e.g. ..._train2017.pkl on COCO.
-    name = osp.splitext(osp.basename(args.config))[0]
-    out = args.out or f'proposals/{name}_{dataset.data_prefix["img"].strip("/")}.pkl'
-    dump = dict(type='DumpProposals', output_dir=osp.join(dataset.data_root, osp.dirname(out)),
-                proposals_file=osp.basename(out), num_max_proposals=None)
-    if args.split == 'train':
-        cfg.test_evaluator = [dump]
-    else:
-        evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
-        cfg.test_evaluator = [dump, *evaluators]
-    prepare_distributed(cfg)
-    Runner.from_cfg(cfg).test()
+    dump_proposals(cfg)
 
 
 if __name__ == '__main__':

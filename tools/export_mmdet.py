@@ -14,8 +14,8 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import mmfpn  # noqa: E402,F401
-from mmfpn.engine.launch import ConfigError, load_config  # noqa: E402
-from mmfpn.export import ExportError, export_to_mmdet  # noqa: E402
+from mmfpn.config.load import ConfigError, load_config  # noqa: E402
+from mmfpn.deploy.mmdet_export import ExportError, export_to_mmdet  # noqa: E402
 
 
 def main(argv=None) -> None:

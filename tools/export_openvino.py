@@ -10,21 +10,15 @@ can express the model, the stock config and published checkpoint of
     python tools/test.py CONFIG CHECKPOINT --fast --backend openvino --ir OUT_DIR/<name>_dense.xml
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import torch  # noqa: E402
-from mmdet.apis import init_detector  # noqa: E402
-
 import mmfpn  # noqa: E402,F401
-from mmfpn.engine.fast_inference import make_fast  # noqa: E402
-from mmfpn.engine.launch import ConfigError, load_config  # noqa: E402
-from mmfpn.engine.openvino_backend import (OpenVINOConversionError, convert_dense,  # noqa: E402
-                                           import_openvino, save_dense_ir)
-from mmfpn.export import ExportError, export_to_mmdet  # noqa: E402
+from mmfpn.config.load import ConfigError, load_config  # noqa: E402
+from mmfpn.deploy.mmdet_export import ExportError, export_to_mmdet  # noqa: E402
+from mmfpn.deploy.openvino import OpenVINOConversionError, export_dense_ir  # noqa: E402
 
 
 def main(argv=None) -> None:
@@ -36,21 +30,15 @@ def main(argv=None) -> None:
                         metavar=('H', 'W'),
                         help='tracing input size (the IR accepts any size)')
     args = parser.parse_args(argv)
-    name = osp.splitext(osp.basename(args.config))[0]
     try:
-        import_openvino()
-        if not osp.isfile(args.checkpoint):
-            raise ConfigError(f'checkpoint {args.checkpoint!r} does not exist')
-        cfg = load_config(args.config)
-        model = make_fast(init_detector(cfg, args.checkpoint, device='cpu'))
-        example = torch.zeros(1, 3, *args.example_size)
-        os.makedirs(args.out_dir, exist_ok=True)
-        ir = save_dense_ir(convert_dense(model, example), osp.join(args.out_dir, f'{name}_dense.xml'))
+        print(export_dense_ir(args.config, args.checkpoint, args.out_dir,
+                              tuple(args.example_size)))
     except (ConfigError, ImportError, OpenVINOConversionError) as err:
         sys.exit(f'error: {err}')
-    print(ir)
+    name = osp.splitext(osp.basename(args.config))[0]
     try:
-        for path in export_to_mmdet(cfg, name, args.checkpoint, args.out_dir):
+        for path in export_to_mmdet(load_config(args.config), name, args.checkpoint,
+                                    args.out_dir):
             print(path)
     except ExportError as err:
         print(f'no stock-mmdet export beside the IR: {err}')

@@ -12,9 +12,9 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmdet.apis import DetInferencer  # noqa: E402
-
 import mmfpn  # noqa: E402,F401
+from mmfpn.apis.infer import infer  # noqa: E402
+from mmfpn.config.load import ConfigError  # noqa: E402
 
 
 def main(argv=None) -> None:
@@ -26,15 +26,12 @@ def main(argv=None) -> None:
     parser.add_argument('--score-thr', type=float, default=0.3)
     parser.add_argument('--device', default='cpu')
     args = parser.parse_args(argv)
-    for path in [args.config, args.checkpoint, *args.images]:
-        if not osp.isfile(path):
-            sys.exit(f'error: {path!r} does not exist')
-    inferencer = DetInferencer(model=args.config, weights=args.checkpoint, device=args.device,
-                               show_progress=False)
-    results = inferencer(args.images, out_dir=args.out_dir, no_save_pred=False,
-                         pred_score_thr=args.score_thr)
-    for image, pred in zip(args.images, results['predictions']):
-        kept = sum(score >= args.score_thr for score in pred['scores'])
+    try:
+        counts = infer(args.config, args.checkpoint, args.images, args.out_dir,
+                       args.score_thr, args.device)
+    except ConfigError as err:
+        sys.exit(f'error: {err}')
+    for image, kept in zip(args.images, counts):
         print(f'{image}: {kept} detections with score >= {args.score_thr}')
     print(f'wrote {args.out_dir}/vis and {args.out_dir}/preds')
 

@@ -12,15 +12,10 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mmengine.config import DictAction  # noqa: E402
-from mmengine.registry import RUNNERS  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
 
-import mmfpn  # noqa: E402,F401
-from mmfpn.engine.compat import prepare_distributed  # noqa: E402
-from mmfpn.engine.launch import (ConfigError, load_config, prepare_data,  # noqa: E402
-                                 setup_work_dir, use_flip_tta)
-from mmfpn.engine.openvino_backend import import_openvino  # noqa: E402
-from mmfpn.engine.validate import check_model_config  # noqa: E402
+import mmfpn  # noqa: E402,F401  (registers components; safe checkpoint loading)
+from mmfpn.apis.test import evaluate, evaluation_config  # noqa: E402
+from mmfpn.config.load import ConfigError  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -56,55 +51,14 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> None:
     args = parse_args(argv)
     try:
-        if not osp.isfile(args.checkpoint):
-            raise ConfigError(f'checkpoint {args.checkpoint!r} does not exist')
-        cfg = load_config(args.config, args.cfg_options)
-        cfg.launcher = args.launcher
-        setup_work_dir(cfg, args.config, args.work_dir)
-        cfg.load_from = args.checkpoint
-        if args.out is not None:
-            if not args.out.endswith(('.pkl', '.pickle')):
-                raise ConfigError(f'--out must be a .pkl file, got {args.out!r}')
-            evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
-            cfg.test_evaluator = [*evaluators, dict(type='DumpDetResults', out_file_path=args.out)]
-        if args.show or args.show_dir:
-            hook = cfg.default_hooks.get('visualization')
-            if hook is None:
-                raise ConfigError('--show/--show-dir need default_hooks.visualization '
-                                  "(type='DetVisualizationHook') in the config")
-            hook.update(draw=True, show=args.show, wait_time=args.wait_time,
-                        test_out_dir=args.show_dir)
-        check_model_config(cfg)
-        if args.bf16 and not args.fast:
-            raise ConfigError('--bf16 is an option of the fast path: add --fast')
-        if args.backend != 'torch' and not args.fast:
-            raise ConfigError(f'--backend {args.backend} is an option of the fast path: add --fast')
-        if args.ir is not None:
-            if args.backend != 'openvino':
-                raise ConfigError('--ir is an OpenVINO IR: add --fast --backend openvino')
-            if not osp.isfile(args.ir):
-                raise ConfigError(f'--ir {args.ir!r} does not exist; write it with '
-                                  'tools/export_openvino.py CONFIG CHECKPOINT OUT_DIR')
-        if args.backend == 'openvino':
-            try:
-                import_openvino()
-            except ImportError as err:
-                raise ConfigError(str(err)) from err
-        if args.tta and args.fast:
-            raise ConfigError('--tta and --fast cannot be combined: the fast path folds '
-                              'the detector itself, not its test-time-augmentation wrapper')
-        if args.tta:
-            use_flip_tta(cfg)
-        if args.fast:
-            cfg.custom_hooks = [*cfg.get('custom_hooks', []),
-                                dict(type='FastInferenceHook', bf16=args.bf16,
-                                     backend=args.backend, ir=args.ir)]
-        prepare_data(cfg)
+        cfg = evaluation_config(
+            args.config, args.checkpoint, args.work_dir, out=args.out, show=args.show,
+            show_dir=args.show_dir, wait_time=args.wait_time, fast=args.fast, bf16=args.bf16,
+            backend=args.backend, ir=args.ir, tta=args.tta, cfg_options=args.cfg_options,
+            launcher=args.launcher)
     except ConfigError as err:
         sys.exit(f'error: {err}')
-    prepare_distributed(cfg)
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
-    runner.test()
+    evaluate(cfg)
 
 
 if __name__ == '__main__':

@@ -12,14 +12,10 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mmengine.config import DictAction  # noqa: E402
-from mmengine.registry import RUNNERS  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
 
 import mmfpn  # noqa: E402,F401  (registers components; safe checkpoint loading)
-from mmfpn.engine.amp import use_mixed_precision  # noqa: E402
-from mmfpn.engine.compat import prepare_distributed  # noqa: E402
-from mmfpn.engine.launch import ConfigError, load_config, prepare_data, setup_work_dir  # noqa: E402
-from mmfpn.engine.validate import check_model_config  # noqa: E402
+from mmfpn.apis.train import train, train_config  # noqa: E402
+from mmfpn.config.load import ConfigError  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -47,26 +43,12 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> None:
     args = parse_args(argv)
     try:
-        cfg = load_config(args.config, args.cfg_options)
-        cfg.launcher = args.launcher
-        setup_work_dir(cfg, args.config, args.work_dir)
-        use_mixed_precision(cfg, args.amp)
-        if args.auto_scale_lr:
-            if 'auto_scale_lr' not in cfg or 'base_batch_size' not in cfg.auto_scale_lr:
-                raise ConfigError('--auto-scale-lr needs auto_scale_lr.base_batch_size '
-                                  'in the config')
-            cfg.auto_scale_lr.enable = True
-        if args.resume == 'auto':
-            cfg.resume, cfg.load_from = True, None
-        elif args.resume is not None:
-            cfg.resume, cfg.load_from = True, args.resume
-        check_model_config(cfg)
-        prepare_data(cfg)
+        cfg = train_config(args.config, args.work_dir, amp=args.amp,
+                           auto_scale_lr=args.auto_scale_lr, resume=args.resume,
+                           cfg_options=args.cfg_options, launcher=args.launcher)
     except ConfigError as err:
         sys.exit(f'error: {err}')
-    prepare_distributed(cfg)
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
-    runner.train()
+    train(cfg)
 
 
 if __name__ == '__main__':

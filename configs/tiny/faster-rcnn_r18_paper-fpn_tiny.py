@@ -1,7 +1,7 @@
 # The main job (`make demo`): Faster R-CNN with the paper's FPN on the embedded
 # tiny dataset, ResNet-18 trained from scratch on a CPU.
 # Sized for 2 CPU cores; deviations from the paper's model (faster-rcnn_r50_paper-fpn):
-#   - ResNet-18 from scratch (no ImageNet weights can be fetched here), BN trained.
+#   - ResNet-18 from scratch (runs offline: no ImageNet weights), BN trained.
 #   - Tiny objects (6..200 px in 320 px images) are 2-4x smaller than COCO's at
 #     800 px: anchor sizes (16..256 instead of 32..512) and Eq. (1)'s canonical
 #     scale (112 instead of 224) are halved, so each level keeps the paper's

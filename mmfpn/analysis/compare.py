@@ -1,12 +1,16 @@
 """Compare trained configs: one markdown table and one bar chart by object size."""
 import json
+import os
 import os.path as osp
+import subprocess
+import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from matplotlib.figure import Figure
 
 from mmfpn.analysis.pictures import read_scalars
-from mmfpn.paper import DET_METRICS, RPN_METRICS
+from mmfpn.config.load import mim_path
+from mmfpn.paper import DET_METRICS, RPN_METRICS, TABLE_1, TABLE_2, TABLE_3
 
 
 def final_metrics(work_dir: str) -> Dict[str, float]:
@@ -65,3 +69,94 @@ def write_json(rows: List, out_file: str) -> None:
 
 def config_name(path: str) -> str:
     return osp.splitext(osp.basename(path))[0]
+
+
+TINY = 'configs/tiny/'
+TINY_TABLES = {
+    '1': [('1(a)', TINY + 'rpn_r18-c4_tiny.py', TABLE_1['a']),
+          ('1(b)', TINY + 'rpn_r18-c5_tiny.py', TABLE_1['b']),
+          ('1(c)', TINY + 'rpn_r18_paper-fpn_tiny.py', TABLE_1['c']),
+          ('1(d)', TINY + 'rpn_r18_paper-fpn-bottom-up_tiny.py', TABLE_1['d']),
+          ('1(e)', TINY + 'rpn_r18_paper-fpn-no-lateral_tiny.py', TABLE_1['e']),
+          ('1(f)', TINY + 'rpn_r18_paper-fpn-p2_tiny.py', TABLE_1['f'])],
+    '2': [('2(a)', TINY + 'fast-rcnn_r18-c4_tiny.py', TABLE_2['a']),
+          ('2(b)', TINY + 'fast-rcnn_r18-c5_tiny.py', TABLE_2['b']),
+          ('2(c)', TINY + 'fast-rcnn_r18_paper-fpn_tiny.py', TABLE_2['c']),
+          ('2(d)', TINY + 'fast-rcnn_r18_paper-fpn-bottom-up_tiny.py', TABLE_2['d']),
+          ('2(e)', TINY + 'fast-rcnn_r18_paper-fpn-no-lateral_tiny.py', TABLE_2['e']),
+          ('2(f)', TINY + 'fast-rcnn_r18_paper-fpn-p2_tiny.py', TABLE_2['f'])],
+    '3': [('3(a)', TINY + 'faster-rcnn_r18-c4_tiny.py', TABLE_3['a']),
+          ('3(b)', TINY + 'faster-rcnn_r18-c5_tiny.py', TABLE_3['b']),
+          ('3(c)', TINY + 'faster-rcnn_r18_paper-fpn_tiny.py', TABLE_3['c'])],
+}
+
+
+#: Table 2's rows read the proposals of this RPN (Table 1(c)), from PROPOSALS.
+PROPOSAL_RPN = TINY + 'rpn_r18_paper-fpn_tiny.py'
+PROPOSALS = 'data/tiny/proposals/rpn_r18_paper-fpn_tiny_{split}.pkl'
+
+
+def train(config: str, work_dir: str) -> None:
+    """``tools/train.py CONFIG --work-dir WORK_DIR`` in its own process (each run
+    gets mmengine's global state fresh)."""
+    print(f'compare: training {config}', flush=True)
+    subprocess.run([sys.executable, mim_path('tools', 'train.py'), config,
+                    '--work-dir', work_dir], check=True)
+
+
+def ensure_proposals(work_root: str, retrain: bool) -> None:
+    """Train the Table 1(c) RPN and dump its train/val proposals, unless done."""
+    rpn_dir = osp.join(work_root, config_name(PROPOSAL_RPN))
+    if retrain or not evaluated(rpn_dir):
+        train(PROPOSAL_RPN, rpn_dir)
+    with open(osp.join(rpn_dir, 'last_checkpoint')) as f:
+        checkpoint = f.read().strip()
+    for split in ('train', 'val'):
+        if retrain or not osp.exists(PROPOSALS.format(split=split)):
+            print(f'compare: dumping {split} proposals of {PROPOSAL_RPN}', flush=True)
+            subprocess.run([sys.executable, mim_path('tools', 'dump_proposals.py'),
+                            PROPOSAL_RPN, checkpoint, '--split', split,
+                            '--work-dir', osp.join(rpn_dir, f'dump_{split}')], check=True)
+
+
+def evaluated(work_dir: str) -> bool:
+    """Whether ``work_dir`` holds a finished evaluation."""
+    try:
+        final_metrics(work_dir)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def compare(tables: Dict[str, List[Tuple[str, str, Optional[dict]]]], work_root: str,
+            out_dir: str, retrain: bool = False) -> None:
+    """Train each row of ``tables`` unless its work dir holds an evaluation, then
+    write ``<table>.md`` (ours beside the paper), ``<table>.png`` and ``<table>.json``.
+
+    Args:
+        tables: Table name -> rows ``(row, config, paper metrics or None)``;
+            ``'table2'`` first dumps the proposals of :data:`PROPOSAL_RPN`.
+        work_root: One work dir per config below it.
+        out_dir: Where the tables, charts and json go.
+        retrain: Train even where an evaluation exists.
+    """
+    os.makedirs(out_dir, exist_ok=True)
+    for name, spec in tables.items():
+        if name == 'table2':
+            ensure_proposals(work_root, retrain)
+        rows = []
+        for row, config, paper in spec:
+            work_dir = osp.join(work_root, config_name(config))
+            if retrain or not evaluated(work_dir):
+                train(config, work_dir)
+            rows.append((row, config_name(config), final_metrics(work_dir),
+                         paper[1] if paper else None))
+        table = markdown_table(rows)
+        with open(osp.join(out_dir, f'{name}.md'), 'w') as f:
+            f.write(table + '\n')
+        write_json(rows, osp.join(out_dir, f'{name}.json'))
+        chart = bar_chart(rows, osp.join(out_dir, f'{name}.png'),
+                          f'{name}: tiny dataset (ours); see .md for the paper')
+        print(table)
+        print(f'compare: wrote {chart}')
+

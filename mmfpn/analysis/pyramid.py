@@ -13,7 +13,6 @@ from mmdet.apis import init_detector
 from mmdet.structures.bbox import bbox_overlaps
 from mmdet.utils import get_test_pipeline_cfg
 
-from mmfpn.models.roi_extractors.paper_roi_extractor import map_rois_to_levels
 
 LEVEL_COLORS = ('#e41a1c', '#ff7f00', '#4daf4a', '#377eb8', '#984ea3')
 
@@ -47,8 +46,7 @@ def draw_pyramid(config: str, checkpoint: str, image: str, ann_file: str, out_fi
     boxes_in = boxes * torch.tensor([scale[0], scale[1], scale[0], scale[1]])
     extractor = model.roi_head.bbox_roi_extractor
     rois = torch.cat([boxes_in.new_zeros(len(boxes_in), 1), boxes_in], 1)
-    eq1 = map_rois_to_levels(rois, extractor.finest_level, extractor.num_inputs,
-                             extractor.canonical_scale, extractor.canonical_level)
+    eq1 = extractor.map_roi_levels(rois, extractor.num_inputs)
     anchors = model.rpn_head.prior_generator.grid_priors(
         [f.shape[-2:] for f in feats], device='cpu')
     anchor_level = best_anchor_levels(anchors, boxes_in)

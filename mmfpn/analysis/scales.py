@@ -32,7 +32,9 @@ from mmdet.registry import MODELS, TASK_UTILS
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from mmfpn.engine.launch import ConfigError, ann_path, config_datasets
+from mmfpn.config.load import ConfigError, ann_path, config_datasets
+from mmfpn.datasets.checks import usable_annotations
+from mmfpn.models.roi_extractors.paper_roi_extractor import canonical_scale_of
 
 #: Canonical scale over the finest anchor size in the paper (224 / 32).
 PAPER_SCALE_TO_ANCHOR = 224 / 32
@@ -125,8 +127,8 @@ def _train_resize(pipeline: Sequence[dict]) -> Optional[dict]:
 def load_boxes(cfg: Config) -> Tuple[np.ndarray, Dict[str, int]]:
     """The training set's boxes ``(N, 4)`` as ``x1, y1, x2, y2`` after the resize.
 
-    Reads the COCO file once. Keeps the boxes mmdet trains on: not crowd, of a
-    category among the config's classes, at least 1 px wide and high.
+    Reads the COCO file once. Keeps the boxes mmdet trains on
+    (:func:`mmfpn.datasets.checks.usable_annotations`).
 
     Raises:
         ConfigError: no training set, or no usable box in it.
@@ -138,24 +140,16 @@ def load_boxes(cfg: Config) -> Tuple[np.ndarray, Dict[str, int]]:
                           'set train_dataloader.dataset.data_root and ann_file')
     with open(ann) as f:
         coco = json.load(f)
-    classes = (train.get('metainfo') or {}).get('classes')
-    cat_ids = {c['id'] for c in coco.get('categories', [])
-               if classes is None or c['name'] in classes}
+    kept, dropped_ids = usable_annotations(coco, (train.get('metainfo') or {}).get('classes'))
     images = {im['id']: im for im in coco.get('images', [])}
     resize = _train_resize(train.get('pipeline', []))
-    boxes, dropped = [], dict(crowd=0, other_class=0, degenerate=0, no_image=0)
-    for a in coco.get('annotations', []):
+    boxes = []
+    for a in kept:
         x, y, w, h = a['bbox']
-        reason = ('crowd' if a.get('iscrowd', 0) else 'other_class' if a['category_id'] not in cat_ids
-                  else 'degenerate' if w < 1 or h < 1 else 'no_image' if a['image_id'] not in images
-                  else None)
-        if reason:
-            dropped[reason] += 1
-            continue
         im = images[a['image_id']]
         fx, fy = resize_factors(im['height'], im['width'], resize)
         boxes.append((x * fx, y * fy, (x + w) * fx, (y + h) * fy))
-    dropped = {k: v for k, v in dropped.items() if v}
+    dropped = {k: len(v) for k, v in dropped_ids.items() if v}
     if not boxes:
         raise ConfigError(f'{ann} has no usable box for the scale analysis (dropped: {dropped}); '
                           'check that metainfo.classes names its categories and that boxes '
@@ -238,9 +232,7 @@ def analyze(cfg: Config) -> ScaleReport:
         extractor = MODELS.build(ext_cfg)
         rois = torch.cat([boxes.new_zeros(len(boxes), 1), boxes], 1).float()
         roi_levels = extractor.map_roi_levels(rois, len(extractor.featmap_strides)).numpy()
-        canonical = getattr(extractor, 'canonical_scale', None)
-        if canonical is None:  # mmdet's SingleRoIExtractor: finest_scale = canonical / 4
-            canonical = extractor.finest_scale * 4
+        canonical = canonical_scale_of(extractor)
     else:
         roi_levels = np.zeros(len(boxes), dtype=np.int64)
     best = best_anchor_iou(boxes, base, strides)

@@ -21,18 +21,18 @@ from mmdet.structures import DetDataSample
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from mmfpn.engine.fast_inference import make_fast
+from mmfpn.config.load import mim_path
+from mmfpn.deploy.fast import make_fast
 from mmfpn.models import PaperAnchorGenerator, PaperFPN, PaperRoIExtractor
 from mmfpn.models.task_modules.paper_anchor_generator import (PAPER_ASPECT_RATIOS,
                                                               PAPER_STRIDES)
+from mmfpn.precision import cpu_has_native_bf16
 
 R50_CHANNELS = [256, 512, 1024, 2048]
 STOCK_CONFIG = osp.join(osp.dirname(mmdet.__file__), '.mim', 'configs', '_base_', 'models',
                         'faster-rcnn_r50_fpn.py')
-#: mmfpn's configs as the package carries them for mim (``mmfpn/.mim/configs``).
-CONFIGS = osp.join(osp.dirname(osp.abspath(__file__)), '.mim', 'configs')
-OURS_CONFIG = osp.join(CONFIGS, 'faster-rcnn', 'faster-rcnn_r50_paper-fpn_1x_coco.py')
-TINY_CONFIG = osp.join(CONFIGS, 'tiny', 'faster-rcnn_r18_paper-fpn_tiny.py')
+OURS_CONFIG = mim_path('configs', 'faster-rcnn', 'faster-rcnn_r50_paper-fpn_1x_coco.py')
+TINY_CONFIG = mim_path('configs', 'tiny', 'faster-rcnn_r18_paper-fpn_tiny.py')
 
 
 def _sync(device: str) -> None:
@@ -199,11 +199,12 @@ def bench_openvino(height: int, width: int, repeats: int) -> dict:
 
     Bare OpenVINO is what a user gets without mmfpn: ``openvino.convert_model`` of
     the (unfolded) trunk with a static example input, the CPU plugin with the
-    LATENCY hint and torch's thread count, called on a numpy array.
+    LATENCY hint, torch's thread count and f32 (set, as every row sets its
+    precision), called on a numpy array.
     """
     import openvino as ov
 
-    from mmfpn.engine.openvino_backend import DenseTrunk, use_openvino
+    from mmfpn.deploy.openvino import DenseTrunk, use_openvino
     _, ours = build_detectors('cpu')
     data = detector_batch(height, width, 'cpu')
     models = dict(ours_fast=make_fast(copy.deepcopy(ours)),
@@ -217,7 +218,10 @@ def bench_openvino(height: int, width: int, repeats: int) -> dict:
         inputs = ours.data_preprocessor(data)['inputs']
         bare = ov.Core().compile_model(
             ov.convert_model(DenseTrunk(ours).eval(), example_input=inputs), 'CPU',
-            {'PERFORMANCE_HINT': 'LATENCY', 'INFERENCE_NUM_THREADS': torch.get_num_threads()})
+            {'PERFORMANCE_HINT': 'LATENCY', 'INFERENCE_NUM_THREADS': torch.get_num_threads(),
+             # Stated, not left to the plugin: on a native-bf16 CPU OpenVINO's
+             # default is bf16, which would compare two precisions.
+             'INFERENCE_PRECISION_HINT': 'f32'})
         array = inputs.numpy()
         dense = models['ours_openvino'].openvino
         fast = models['ours_fast']
@@ -288,9 +292,9 @@ def train_batch(height: int, width: int, batch: int, num_classes: int, device: s
 
 def build_train_pair(config: Config, device: str):
     """mmfpn's model from ``config`` and stock mmdet's equivalent (the config exported
-    with :func:`mmfpn.export.to_mmdet_config`, mmdet's default RPN NMS), one set of
+    with :func:`mmfpn.deploy.mmdet_export.to_mmdet_config`, mmdet's default RPN NMS), one set of
     weights; both in train mode."""
-    from mmfpn.export import to_mmdet_config
+    from mmfpn.deploy.mmdet_export import to_mmdet_config
     init_default_scope('mmdet')
     ours_cfg = copy.deepcopy(config.model)
     stock_cfg = to_mmdet_config(config).model
@@ -306,8 +310,8 @@ def build_train_pair(config: Config, device: str):
 
 def bench_train(config: Config, height: int, width: int, batch: int, repeats: int,
                 device: str) -> dict:
-    """Training step of stock mmdet fp32, mmfpn fp32 and mmfpn ``--amp`` (as it
-    resolves on this machine), same weights and batch, alternating, medians; and the
+    """Training step of stock mmdet fp32, mmfpn fp32 and mmfpn ``--amp`` (in the
+    precision it resolves to on the running machine, recorded as ``amp_precision``), same weights and batch, alternating, medians; and the
     median seconds of each phase of stock's and ours' fp32 step (phases do not add
     up to the median total exactly: each is its own median)."""
     from mmengine.optim import OptimWrapper
@@ -349,7 +353,7 @@ def bench_train(config: Config, height: int, width: int, batch: int, repeats: in
                     for k in losses['stock'])
     return dict(times, batch=batch, size=[height, width], phases=phases,
                 max_loss_diff_ours_vs_stock=loss_diff,
-                amp_dtype=str(wrappers['ours_amp'].cpu_dtype or wrappers['ours_amp'].cast_dtype))
+                amp_precision=wrappers['ours_amp'].precision)
 
 
 def flops(height: int, width: int) -> Dict[str, float]:
@@ -368,9 +372,16 @@ def flops(height: int, width: int) -> Dict[str, float]:
                 roi_head=count(ours.roi_head.bbox_head, (pooled,)))
 
 
+#: The CPU flags that decide which kernels oneDNN runs (and whether bf16 is native).
+CPU_FLAGS = ('avx2', 'avx512f', 'avx512_bf16', 'amx_bf16')
+
+
 def machine(device: str) -> dict:
+    """What a figure was measured on: device, threads, torch, CPU model and flags."""
     return dict(device=device, threads=torch.get_num_threads(), torch=torch.__version__,
-                cpu=_cpu_name())
+                cpu=_cpu_field('model name'),
+                cpu_flags=[f for f in CPU_FLAGS if f in _cpu_field('flags').split()],
+                native_bf16=cpu_has_native_bf16())
 
 
 def run_train(height: int = 800, width: int = 1216, repeats: int = 5,
@@ -399,85 +410,10 @@ def run_all(height: int = 800, width: int = 1216, repeats: int = 5, device: str 
     return results
 
 
-def _cpu_name() -> str:
+def _cpu_field(name: str) -> str:
+    """A field of the first CPU in ``/proc/cpuinfo`` (``'unknown'`` where there is none)."""
     try:
         with open('/proc/cpuinfo') as f:
-            return next(line.split(':', 1)[1].strip() for line in f if line.startswith('model name'))
+            return next(line.split(':', 1)[1].strip() for line in f if line.startswith(name))
     except (OSError, StopIteration):
         return 'unknown'
-
-
-def _row(name: str, r: dict, ours: str = 'ours', note: str = '') -> str:
-    return (f'| {name} | {r["stock"]:.4f} | {r[ours]:.4f} | '
-            f'{r[ours] / r["stock"]:.2f} | {note} |')
-
-
-def _train_lines(results: dict) -> List[str]:
-    """Training rows (fp32 and --amp against stock fp32) and the phase tables."""
-    rows, phases = [], []
-    for key, d in results.get('train', {}).items():
-        label = f'training step, {key}, batch {d["batch"]}, {d["size"][0]}x{d["size"][1]}'
-        rows.append(_row(label + ', fp32', d,
-                         note=f'max loss diff {d["max_loss_diff_ours_vs_stock"]:.1e}'))
-        rows.append(_row(label + f', --amp (autocast dtype: {d["amp_dtype"]})', d, 'ours_amp'))
-        stock, ours = d['phases']['stock'], d['phases']['ours']
-        phases += ['', f'Training step phases, {key} (median seconds per phase, fp32):', '',
-                   '| phase | stock mmdet | mmfpn |', '|---|---|---|']
-        phases += [f'| {k} | {stock.get(k, 0.0):.3f} | {ours.get(k, 0.0):.3f} |' for k in ours]
-    return rows + phases
-
-
-def _openvino_lines(r: Optional[dict]) -> List[str]:
-    """The OpenVINO rows: each against the torch fast path of the same precision."""
-    if r is None:
-        return []
-    ratio = lambda a, b: f'{r[a]:.4f} | {r[a] / r[b]:.2f}'  # noqa: E731
-    return [
-        f'| OpenVINO backend f32 vs fast fp32 (same run) | {r["ours_fast"]:.4f} | '
-        f'{ratio("ours_openvino", "ours_fast")} | same detections: {r["openvino_same_as_fast"]} |',
-        f'| OpenVINO backend --bf16 vs fast bf16 | {r["ours_fast_bf16"]:.4f} | '
-        f'{ratio("ours_openvino_bf16", "ours_fast_bf16")} | OpenVINO ran '
-        f'{r["openvino_precision"]} |',
-        f'| dense part: backend vs bare OpenVINO (stock column) | {r["trunk_bare_openvino"]:.4f} | '
-        f'{ratio("trunk_backend", "trunk_bare_openvino")} | same trunk |',
-        f'| dense part: backend vs torch fast path (stock column) | {r["trunk_torch_fast"]:.4f} | '
-        f'{ratio("trunk_backend", "trunk_torch_fast")} | the end-to-end speed-up cannot exceed '
-        f'{r["trunk_torch_fast"] / r["trunk_backend"]:.2f}x (same torch code outside) |']
-
-
-def markdown(results: dict) -> str:
-    m = results['machine']
-    lines = [f'Machine: {m["cpu"]}, {m["threads"]} threads, torch {m["torch"]}, '
-             f'device {m["device"]}. Median seconds.', '',
-             '| what | stock mmdet | mmfpn | ratio ours/stock | outputs |', '|---|---|---|---|---|']
-    if 'fpn' not in results:  # --train-only / --openvino-only
-        return '\n'.join(lines + _openvino_lines(results.get('openvino'))
-                         + _train_lines(results))
-    lines.append(_row('PaperFPN vs FPN', results['fpn'],
-                      note=f'max abs diff {results["fpn"]["max_abs_diff"]:.1e}'))
-    lines.append(_row('PaperRoIExtractor vs SingleRoIExtractor (2x1000 RoIs)',
-                      results['roi_extractor'],
-                      note=f'max abs diff {results["roi_extractor"]["max_abs_diff"]:.1e}'))
-    lines.append(_row('anchors P2..P6', results['anchors'],
-                      note=f'identical: {results["anchors"]["identical"]}'))
-    for key, d in results['detector'].items():
-        lines.append(_row(f'Faster R-CNN R50-FPN inference, {key}', d,
-                          note=f'same detections: {d["ours_same_as_stock"]}'))
-        lines.append(_row(f'... fast path fp32, {key}', d, 'ours_fast',
-                          note=f'same detections: {d["fast_same_as_stock"]}'))
-        lines.append(_row(f'... fast path bf16 trunk, {key}', d, 'ours_fast_bf16',
-                          note='numbers change'))
-    lines += _openvino_lines(results.get('openvino'))
-    train = _train_lines(results)
-    lines += [line for line in train if line.startswith('| training')]
-    f = results['flops']
-    total = sum(f.values())
-    d = results['detector']['batch1']
-    lines += ['', '| component | GFLOPs | share of FLOPs |', '|---|---|---|']
-    lines += [f'| {k} | {v:.1f} | {v / total:.0%} |' for k, v in f.items()]
-    lines += ['', f'Neck share (stock model, batch 1): {d["stock_neck"]:.3f} s of '
-              f'{d["stock"]:.3f} s inference ({d["stock_neck"] / d["stock"]:.0%}); backbone '
-              f'{d["stock_backbone"]:.3f} s; neck/backbone time {d["stock_neck"] / d["stock_backbone"]:.0%}, '
-              f'FLOPs {f["neck"] / f["backbone"]:.0%}.']
-    lines += [line for line in train if not line.startswith('| training')]
-    return '\n'.join(lines)

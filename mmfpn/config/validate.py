@@ -17,8 +17,8 @@ from mmdet.registry import MODELS, TASK_UTILS
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from mmfpn.engine.config_tree import walk_dicts
-from mmfpn.engine.launch import ConfigError
+from mmfpn.config.tree import walk_dicts
+from mmfpn.config.load import ConfigError
 
 PROBE_SIZE = 256
 

@@ -1,81 +1,61 @@
-"""What ``tools/train.py`` and ``tools/test.py`` do before handing over to mmengine.
-
-Every check here runs before any data is read or any weight is built, and each
-failure names the bad value and the fix.
+"""The data checks: every annotation file and image a config names, checked before
+training or testing starts; each failure names the bad value and the fix.
 """
-import copy
-import difflib
-import glob
 import json
-import os
 import os.path as osp
-from typing import Iterator, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 from mmengine.config import Config
 from mmengine.logging import MMLogger
 
-from mmfpn.engine.config_tree import walk_dicts
+from mmfpn.config.load import ConfigError, ann_path, config_datasets
 
-#: Component types that only exist once ``mmfpn`` is imported.
-MMFPN_TYPES = ('PaperFPN', 'PaperAnchorGenerator', 'PaperRoIExtractor')
-TINY_ROOT = 'data/tiny'
-
-
-class ConfigError(ValueError):
-    """A config that cannot work, with the reason and the fix in the message."""
+#: Why :func:`usable_annotations` drops a box, in the order it asks.
+DROP_REASONS = ('degenerate', 'crowd', 'other_class', 'no_image')
 
 
-def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
-    """``Config.fromfile`` with the mistakes users make turned into clear errors.
+def usable_annotations(coco: dict, classes: Optional[Sequence[str]] = None
+                       ) -> Tuple[List[dict], Dict[str, List]]:
+    """The annotations mmdet trains on, and the ids of the others by reason.
 
-    Raises:
-        ConfigError: the file does not exist (close matches are suggested), or the
-            config uses an mmfpn component without importing mmfpn.
+    Kept: a box at least 1 px wide and high with a positive area, not crowd, of a
+    category among ``classes`` (all when ``None``), on an image of the file.
+    Dropped, first reason that applies: ``'degenerate'``, ``'crowd'``,
+    ``'other_class'``, ``'no_image'``.
+
+    Example:
+        >>> coco = dict(images=[dict(id=1)], categories=[dict(id=1, name='a')],
+        ...             annotations=[dict(id=7, image_id=1, category_id=1, bbox=[0, 0, 5, 0.5]),
+        ...                          dict(id=8, image_id=1, category_id=1, bbox=[0, 0, 5, 5])])
+        >>> kept, dropped = usable_annotations(coco)
+        >>> [a['id'] for a in kept], dropped['degenerate']
+        ([8], [7])
     """
-    if not osp.isfile(path):
-        known = sorted(glob.glob('configs/**/*.py', recursive=True))
-        near = difflib.get_close_matches(path, known, n=3, cutoff=0.5)
-        hint = f' Did you mean: {", ".join(near)}?' if near else (
-            ' Run from the repository root; configs live under configs/.')
-        raise ConfigError(f'config file {path!r} does not exist.{hint}')
-    cfg = Config.fromfile(path)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    used = sorted({n.get('type') for _, n in walk_dicts(cfg.get('model', {}))}
-                  & set(MMFPN_TYPES))
-    imports = (cfg.get('custom_imports') or {}).get('imports', [])
-    if used and 'mmfpn' not in imports:
-        raise ConfigError(
-            f'{path} uses {", ".join(used)} but does not import mmfpn, so mmdet '
-            "cannot find them. Add custom_imports = dict(imports=['mmfpn'], "
-            "allow_failed_imports=False) to the config (or inherit a base from "
-            'configs/_base_/models/).')
-    return cfg
+    cat_ids = {c['id'] for c in coco.get('categories', [])
+               if classes is None or c['name'] in classes}
+    image_ids = {im['id'] for im in coco.get('images', [])}
+    kept: List[dict] = []
+    dropped: Dict[str, List] = {reason: [] for reason in DROP_REASONS}
+    for ann in coco.get('annotations', []):
+        x, y, w, h = ann.get('bbox', (0, 0, 0, 0))
+        reason = ('degenerate' if w < 1 or h < 1 or ann.get('area', w * h) <= 0
+                  else 'crowd' if ann.get('iscrowd', 0)
+                  else 'other_class' if ann.get('category_id') not in cat_ids
+                  else 'no_image' if ann.get('image_id') not in image_ids
+                  else None)
+        if reason is None:
+            kept.append(ann)
+        else:
+            dropped[reason].append(ann.get('id'))
+    return kept, dropped
 
 
-def config_datasets(cfg: Config) -> Iterator[Tuple[str, dict]]:
-    """``(dataloader key, innermost dataset config)`` of each dataloader."""
-    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        loader = cfg.get(key)
-        if not loader:
-            continue
-        dataset = loader['dataset']
-        while 'dataset' in dataset:  # wrappers such as RepeatDataset
-            dataset = dataset['dataset']
-        yield key, dataset
+def check_data(cfg: Config, verify_images_up_to: int = 5000) -> None:
+    """Check every annotation file and image directory of ``cfg``'s dataloaders.
 
-
-def ann_path(dataset: dict) -> Optional[str]:
-    """The dataset's annotation file, joined to its ``data_root``."""
-    ann = dataset.get('ann_file')
-    if not ann:
-        return None
-    return ann if osp.isabs(ann) else osp.join(dataset.get('data_root') or '', ann)
-
-
-def prepare_data(cfg: Config, verify_images_up_to: int = 5000) -> None:
-    """Generate the tiny dataset on first use, then check every annotation file.
+    Reads only; the tiny set is generated by :func:`mmfpn.datasets.tiny.ensure_tiny`,
+    never here.
 
     Raises:
         ConfigError: an annotation file is missing or unreadable; the config's
@@ -90,10 +70,6 @@ def prepare_data(cfg: Config, verify_images_up_to: int = 5000) -> None:
         ann = ann_path(dataset)
         if ann is None:
             continue
-        root = osp.normpath(dataset.get('data_root') or '.')
-        if not osp.exists(ann) and root == osp.normpath(TINY_ROOT):
-            from mmfpn.datasets.tiny import ensure_tiny
-            ensure_tiny(TINY_ROOT)
         if not osp.exists(ann):
             raise ConfigError(f'annotation file {ann!r} does not exist; check '
                               'data_root and ann_file in the config')
@@ -119,16 +95,9 @@ def check_annotations(key: str, dataset: dict, ann_file: str, coco: dict,
     ``coco`` is the parsed ``ann_file``.
     """
     classes = (dataset.get('metainfo') or {}).get('classes')
-    cat_ids = {c['id'] for c in coco.get('categories', [])
-               if classes is None or c['name'] in classes}
-    bad_boxes = []
-    usable = set()
-    for ann in coco.get('annotations', []):
-        x, y, w, h = ann.get('bbox', (0, 0, 0, 0))
-        if w < 1 or h < 1 or ann.get('area', w * h) <= 0:
-            bad_boxes.append(ann.get('id'))
-        elif ann.get('category_id') in cat_ids and not ann.get('iscrowd', 0):
-            usable.add(ann['image_id'])
+    kept, dropped = usable_annotations(coco, classes)
+    bad_boxes = dropped['degenerate']
+    usable = {ann['image_id'] for ann in kept}
     images = coco.get('images', [])
     logger = MMLogger.get_current_instance()
     logger.info(f'{key}: {ann_file}: {len(images)} images, {len(usable)} with objects, '
@@ -172,32 +141,3 @@ def check_class_names(dataset: dict, ann_file: str, coco: dict) -> None:
             'metainfo.classes (spelling and case matter), or the annotation file.')
 
 
-def use_flip_tta(cfg: Config) -> None:
-    """mmdet's ``tools/test.py --tta`` (modifies ``cfg``): test on each image and its
-    horizontal flip, merged by mmdet's ``DetTTAModel`` (NMS at IoU 0.5, 100 boxes),
-    unless the config sets its own ``tta_model`` / ``tta_pipeline``."""
-    if 'tta_model' not in cfg:
-        cfg.tta_model = dict(type='DetTTAModel', tta_cfg=dict(
-            nms=dict(type='nms', iou_threshold=0.5), max_per_img=100))
-    dataset = cfg.test_dataloader.dataset
-    while 'dataset' in dataset:  # wrappers such as RepeatDataset
-        dataset = dataset['dataset']
-    if 'tta_pipeline' not in cfg:
-        pack = dict(type='PackDetInputs', meta_keys=(
-            'img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'flip',
-            'flip_direction'))
-        cfg.tta_pipeline = [*copy.deepcopy(dataset.pipeline[:-1]), dict(
-            type='TestTimeAug', transforms=[
-                [dict(type='RandomFlip', prob=1.0), dict(type='RandomFlip', prob=0.0)],
-                [pack]])]
-    cfg.model = dict(**cfg.tta_model, module=cfg.model)
-    dataset.pipeline = cfg.tta_pipeline
-
-
-def setup_work_dir(cfg: Config, config_path: str, work_dir: Optional[str]) -> None:
-    """mmdet's rule: CLI > config > ``work_dirs/<config name>``."""
-    if work_dir is not None:
-        cfg.work_dir = work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(config_path))[0])
-    os.makedirs(cfg.work_dir, exist_ok=True)

@@ -15,7 +15,12 @@ from typing import Dict, List, Tuple
 
 import cv2
 import numpy as np
+from mmengine.config import Config
 
+from mmfpn.config.load import config_datasets
+
+#: Where the tiny configs read the set (relative to the working directory).
+TINY_ROOT = 'data/tiny'
 CLASSES = ('circle', 'square', 'triangle', 'cross')
 #: BGR base colour of each class; each object jitters it.
 CLASS_COLORS = ((40, 60, 220), (220, 120, 30), (40, 200, 60), (200, 40, 200))
@@ -151,7 +156,7 @@ def generate(root: str, spec: TinySpec = TinySpec()) -> Dict[str, str]:
     return out
 
 
-def ensure_tiny(root: str = 'data/tiny', spec: TinySpec = TinySpec()) -> Dict[str, str]:
+def ensure_tiny(root: str = TINY_ROOT, spec: TinySpec = TinySpec()) -> Dict[str, str]:
     """Generate the dataset unless both annotation files already exist.
 
     Safe to call from several processes at once (distributed ranks): one
@@ -164,6 +169,15 @@ def ensure_tiny(root: str = 'data/tiny', spec: TinySpec = TinySpec()) -> Dict[st
         if all(osp.exists(f) for f in files.values()):
             return files
         return generate(root, spec)
+
+
+def ensure_tiny_for(cfg: Config) -> None:
+    """Generate the tiny set if a dataloader of ``cfg`` reads it from
+    :data:`TINY_ROOT` and it is not there yet (the tiny configs work from a fresh
+    checkout)."""
+    if any(osp.normpath(d.get('data_root') or '.') == osp.normpath(TINY_ROOT)
+           for _, d in config_datasets(cfg)):
+        ensure_tiny(TINY_ROOT)
 
 
 def size_histogram(ann_file: str) -> Dict[str, float]:

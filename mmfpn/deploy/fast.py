@@ -22,23 +22,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
 
-
-def _float_outputs(out):
-    if isinstance(out, torch.Tensor):
-        return out.float()
-    if isinstance(out, (tuple, list)):
-        return type(out)(_float_outputs(o) for o in out)
-    return out
-
-
-def _autocast_bf16(fn):
-    """``fn`` under bf16 autocast, its tensor outputs back in fp32."""
-    @functools.wraps(fn)
-    def wrapped(*args, **kwargs):
-        device = next((a.device.type for a in args if isinstance(a, torch.Tensor)), 'cpu')
-        with torch.autocast(device, dtype=torch.bfloat16):
-            return _float_outputs(fn(*args, **kwargs))
-    return wrapped
+from mmfpn.precision import DENSE_MODULES, register_autocast
 
 
 def make_fast(model: torch.nn.Module, bf16: bool = False) -> torch.nn.Module:
@@ -55,7 +39,7 @@ def make_fast(model: torch.nn.Module, bf16: bool = False) -> torch.nn.Module:
     model.eval()
     fuse_conv_bn(model)
     model.to(memory_format=torch.channels_last)
-    extract_feat = _autocast_bf16(model.extract_feat) if bf16 else model.extract_feat
+    extract_feat = model.extract_feat
 
     @functools.wraps(extract_feat)
     def channels_last_extract_feat(batch_inputs: torch.Tensor):
@@ -63,10 +47,7 @@ def make_fast(model: torch.nn.Module, bf16: bool = False) -> torch.nn.Module:
 
     model.extract_feat = channels_last_extract_feat
     if bf16:
-        for head in (getattr(model, 'rpn_head', None),
-                     getattr(getattr(model, 'roi_head', None), 'bbox_head', None)):
-            if head is not None:
-                head.forward = _autocast_bf16(head.forward)
+        register_autocast(model, DENSE_MODULES, torch.bfloat16)
     model.test_step = torch.inference_mode()(model.test_step)
     return model
 
@@ -81,7 +62,7 @@ class FastInferenceHook(Hook):
     Args:
         bf16: bf16 for the dense part (torch autocast, or OpenVINO's hint).
         backend: ``'torch'`` or ``'openvino'`` (the dense part in OpenVINO, see
-            :mod:`mmfpn.engine.openvino_backend`).
+            :mod:`mmfpn.deploy.openvino`).
         ir: With ``backend='openvino'``, an IR ``.xml`` to load instead of
             converting the model.
     """
@@ -96,7 +77,7 @@ class FastInferenceHook(Hook):
         if ir is not None and backend != 'openvino':
             raise ValueError(f"FastInferenceHook: ir={ir!r} needs backend='openvino'")
         if backend == 'openvino':
-            from .openvino_backend import import_openvino
+            from mmfpn.deploy.openvino import import_openvino
             import_openvino()  # fail before the checkpoint loads, not after
         self.bf16 = bf16
         self.backend = backend
@@ -105,7 +86,7 @@ class FastInferenceHook(Hook):
     def before_test(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         if self.backend == 'openvino':
-            from .openvino_backend import use_openvino
+            from mmfpn.deploy.openvino import use_openvino
             use_openvino(make_fast(model), bf16=self.bf16, ir=self.ir)
         else:
             make_fast(model, bf16=self.bf16)

@@ -11,7 +11,6 @@ import copy
 import hashlib
 import importlib.metadata
 import io
-import math
 import os
 import os.path as osp
 from typing import Any, Dict, Optional, Tuple
@@ -19,13 +18,13 @@ from typing import Any, Dict, Optional, Tuple
 import torch
 from mmengine.config import Config
 
+from mmfpn.config.load import innermost_dataset
+from mmfpn.config.tree import map_dicts, walk_dicts
 from mmfpn.engine.atomic_io import atomic_write
-from mmfpn.engine.config_tree import map_dicts, walk_dicts
 from mmfpn.models.task_modules.paper_anchor_generator import (PAPER_ANCHOR_SIZES,
                                                               PAPER_ASPECT_RATIOS,
                                                               PAPER_STRIDES)
-from mmfpn.models.roi_extractors.paper_roi_extractor import (CANONICAL_LEVEL, CANONICAL_SCALE,
-                                                             finest_scale)
+from mmfpn.models.roi_extractors.paper_roi_extractor import PaperRoIExtractor
 
 PACKAGES = ('mmfpn', 'mmdet', 'mmengine', 'mmcv', 'torch')
 PLAIN = (str, int, float, bool, type(None))
@@ -56,9 +55,7 @@ def versions() -> Dict[str, str]:
 def _config_metainfo(cfg: Optional[Config]) -> dict:
     """``metainfo`` (classes, palette) of the first dataset ``cfg`` names, or ``{}``."""
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        dataset = (cfg or {}).get(key, {}).get('dataset', {})
-        while 'dataset' in dataset:  # wrappers such as RepeatDataset
-            dataset = dataset['dataset']
+        dataset = innermost_dataset((cfg or {}).get(key, {}).get('dataset', {}))
         if (dataset.get('metainfo') or {}).get('classes'):
             return dict(dataset['metainfo'])
     return {}
@@ -143,12 +140,10 @@ def _roi_extractor(ext: dict) -> dict:
                           "grid-rounded RoI pooling has no mmcv equivalent (mmcv's RoIPool "
                           'uses sub-pixel bins); export refused. Train with round_rois=False '
                           "or RoIAlign to publish for stock mmdet")
-    scale = finest_scale(int(math.log2(strides[0])),
-                         ext.get('canonical_scale', CANONICAL_SCALE),
-                         ext.get('canonical_level', CANONICAL_LEVEL))
+    extractor = PaperRoIExtractor(**{k: v for k, v in ext.items() if k != 'type'})
     return dict(type='SingleRoIExtractor', roi_layer=copy.deepcopy(ext['roi_layer']),
                 out_channels=ext['out_channels'], featmap_strides=list(strides),
-                finest_scale=scale)
+                finest_scale=extractor.finest_scale)
 
 
 CONVERTERS = {'PaperFPN': _fpn, 'PaperAnchorGenerator': _anchors,

@@ -4,7 +4,7 @@ The dense part (backbone, neck and, for a two-stage detector, the RPN head's
 convs) is converted once per model with ``openvino.convert_model`` and run by
 OpenVINO's CPU plugin; everything after it stays mmdet's / mmfpn's: anchor
 generation, proposal decoding and NMS, RoI extraction, the box head (torch,
-BN-folded by :func:`~mmfpn.engine.fast_inference.make_fast`), box decoding.
+BN-folded by :func:`~mmfpn.deploy.fast.make_fast`), box decoding.
 
 * **Shapes.** The model is converted with a dynamic batch, height and width, so
   one compiled model serves every image size (measured: dynamic and static
@@ -27,6 +27,7 @@ Example:
     >>> model = use_openvino(make_fast(detector))      # doctest: +SKIP
     >>> results = model.test_step(data)                 # doctest: +SKIP
 """
+import os
 import os.path as osp
 import warnings
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -90,7 +91,7 @@ def convert_dense(detector: nn.Module, example_input: Tensor):
 
     Args:
         detector: An mmdet detector in eval mode (fp32; fold BN first with
-            :func:`~mmfpn.engine.fast_inference.make_fast` to convert fewer ops).
+            :func:`~mmfpn.deploy.fast.make_fast` to convert fewer ops).
         example_input: ``(N, 3, H, W)`` float32, a preprocessed batch used for
             tracing; the converted model accepts any ``N, H, W``.
 
@@ -240,7 +241,7 @@ def use_openvino(detector: nn.Module, bf16: bool = False, ir: Optional[str] = No
 
     Args:
         detector: An mmdet detector in eval mode, usually after
-            :func:`~mmfpn.engine.fast_inference.make_fast` (BN folded).
+            :func:`~mmfpn.deploy.fast.make_fast` (BN folded).
         bf16: OpenVINO bf16 inference for the dense part (see the module doc).
         ir: Path of an IR ``.xml`` to load instead of converting.
         num_threads: OpenVINO inference threads (torch's count if None).
@@ -337,3 +338,31 @@ def save_dense_ir(model: Any, out_file: str) -> str:
         raise ValueError(f'an OpenVINO IR path ends with .xml, got {out_file!r}')
     ov.save_model(model, out_file, compress_to_fp16=False)
     return out_file
+
+
+def export_dense_ir(config: str, checkpoint: str, out_dir: str,
+                    example_size: Tuple[int, int] = (512, 512)) -> str:
+    """``tools/export_openvino.py``: write ``OUT_DIR/<config name>_dense.xml`` (+ .bin).
+
+    The dense part of the fast path (BN folded), traced at ``example_size`` and
+    checked against torch; the IR accepts any batch, height and width.
+
+    Raises:
+        ConfigError: a missing checkpoint or a bad config.
+        ImportError: OpenVINO is not installed (the message says how to install it).
+        OpenVINOConversionError: the converted model differs from torch.
+    """
+    from mmdet.apis import init_detector
+
+    from mmfpn.config.load import ConfigError, load_config
+    from mmfpn.deploy.fast import make_fast
+
+    import_openvino()
+    if not osp.isfile(checkpoint):
+        raise ConfigError(f'checkpoint {checkpoint!r} does not exist')
+    cfg = load_config(config)
+    model = make_fast(init_detector(cfg, checkpoint, device='cpu'))
+    os.makedirs(out_dir, exist_ok=True)
+    name = osp.splitext(osp.basename(config))[0]
+    example = torch.zeros(1, 3, *example_size)
+    return save_dense_ir(convert_dense(model, example), osp.join(out_dir, f'{name}_dense.xml'))

@@ -20,82 +20,22 @@ dynamic loss scaling: mmdet's ``--amp``), and on a CPU-only machine:
 """
 import logging
 from contextlib import contextmanager
-from typing import Iterator, List, Optional, Sequence, Union
+from typing import Iterator, Optional, Sequence, Union
 
 import torch
 from mmengine.config import Config
-from mmengine.device import is_cuda_available, is_mlu_available, is_npu_available
 from mmengine.logging import print_log
 from mmengine.optim import AmpOptimWrapper, OptimWrapper
 from mmengine.registry import OPTIM_WRAPPERS
 from torch import nn
 
-from mmfpn.engine.launch import ConfigError
+from mmfpn.config.load import ConfigError
+from mmfpn.precision import (DENSE_MODULES, accelerator_available, autocast_submodules,
+                             cpu_has_native_bf16)
 
-#: Submodules of an mmdet two-stage detector whose convolutions and fc layers
-#: dominate a training step; what they return is cast back to float32.
-CPU_AUTOCAST_MODULES = ('backbone', 'neck', 'rpn_head', 'roi_head.bbox_head')
+#: Submodules autocast on a CPU (:data:`mmfpn.precision.DENSE_MODULES`).
+CPU_AUTOCAST_MODULES = DENSE_MODULES
 CPU_BF16_CHOICES = ('auto', 'always', 'never')
-
-
-def accelerator_available() -> bool:
-    """Whether mmengine's ``AmpOptimWrapper`` can run here (CUDA, NPU or MLU)."""
-    return is_cuda_available() or is_npu_available() or is_mlu_available()
-
-
-def cpu_has_native_bf16() -> bool:
-    """Whether oneDNN runs bf16 natively on this CPU (AVX512-BF16 or AMX)."""
-    return bool(torch.backends.mkldnn.is_available()
-                and torch.ops.mkldnn._is_mkldnn_bf16_supported())
-
-
-def _to_float32(value):
-    """``value`` with every bf16/fp16 tensor in it (tuples, lists, dicts) as float32."""
-    if isinstance(value, torch.Tensor):
-        return value.float() if value.dtype in (torch.bfloat16, torch.float16) else value
-    if isinstance(value, (list, tuple)):
-        return type(value)(_to_float32(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _to_float32(v) for k, v in value.items()}
-    return value
-
-
-@contextmanager
-def autocast_submodules(model: nn.Module, names: Sequence[str],
-                        dtype: torch.dtype = torch.bfloat16) -> Iterator[None]:
-    """Run the named submodules of ``model`` under CPU autocast; outputs as float32.
-
-    Args:
-        model: A detector, or a (DDP) wrapper with ``.module``.
-        names: Dotted submodule names, e.g. ``'roi_head.bbox_head'``; a name the
-            model lacks (an RPN has no ``roi_head``) is skipped.
-        dtype: The autocast dtype.
-    """
-    model = getattr(model, 'module', model)
-    contexts: List[torch.autocast] = []
-
-    def enter(module, args):
-        contexts.append(torch.autocast('cpu', dtype=dtype))
-        contexts[-1].__enter__()
-
-    def leave(module, args, output):
-        contexts.pop().__exit__(None, None, None)
-        return _to_float32(output)
-
-    handles = []
-    for name in names:
-        try:
-            module = model.get_submodule(name)
-        except AttributeError:
-            continue
-        handles += [module.register_forward_pre_hook(enter), module.register_forward_hook(leave)]
-    try:
-        yield
-    finally:
-        for handle in handles:
-            handle.remove()
-        while contexts:  # a forward that raised never reached its ``leave``
-            contexts.pop().__exit__(None, None, None)
 
 
 @OPTIM_WRAPPERS.register_module()
@@ -145,6 +85,14 @@ class MixedPrecisionOptimWrapper(AmpOptimWrapper):
                       'where emulated bf16 is slower than float32, so training runs in '
                       "float32. Set optim_wrapper.cpu_bf16='always' to autocast anyway.",
                       logger='current', level=logging.WARNING)
+
+    @property
+    def precision(self) -> str:
+        """What the dense parts compute in: ``'float32'``, ``'bfloat16'`` (CPU
+        autocast) or the accelerator's autocast dtype (``'float16'``...)."""
+        if self.loss_scaler is not None:
+            return str(self.cast_dtype or torch.float16).replace('torch.', '')
+        return 'float32' if self.cpu_dtype is None else str(self.cpu_dtype).replace('torch.', '')
 
     def backward(self, loss: torch.Tensor, **kwargs) -> None:
         if self.loss_scaler is None:

@@ -2,7 +2,8 @@
 import pytest
 from mmengine.config import Config
 
-from mmfpn.benchmark import TINY_CONFIG, TRAIN_PHASES, bench_train, markdown
+from mmfpn.benchmark.report import markdown
+from mmfpn.benchmark.timing import TINY_CONFIG, TRAIN_PHASES, bench_train
 
 
 @pytest.mark.slow
@@ -24,7 +25,7 @@ def test_training_rows_time_the_same_step_and_every_phase():
 @pytest.mark.slow
 def test_openvino_rows_time_the_same_trunk_three_ways():
     pytest.importorskip('openvino', reason='the README set-up installs OpenVINO (requirements.txt)')
-    from mmfpn.benchmark import bench_openvino
+    from mmfpn.benchmark.timing import bench_openvino
     result = bench_openvino(128, 160, repeats=1)
     assert result['openvino_same_as_fast'] is True
     assert all(result[k] > 0 for k in ('trunk_backend', 'trunk_bare_openvino', 'trunk_torch_fast'))

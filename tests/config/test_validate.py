@@ -3,8 +3,8 @@ import pytest
 from helpers import TINY_CONFIG
 from mmengine.config import Config
 
-from mmfpn.engine.launch import ConfigError
-from mmfpn.engine.validate import check_model_config
+from mmfpn.config.load import ConfigError
+from mmfpn.config.validate import check_model_config
 
 
 def checked(**model):

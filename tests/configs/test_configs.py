@@ -146,8 +146,8 @@ def test_ablation_child_changes_only_what_it_means_to(child, parent, expected):
 @pytest.mark.parametrize('path', LEAF_CONFIGS, ids=lambda p: osp.relpath(p, ROOT))
 def test_tools_accept_every_leaf_config(path):
     """What tools/train.py and `mim train mmfpn` do before reading data passes."""
-    from mmfpn.engine.launch import load_config
-    from mmfpn.engine.validate import check_model_config
+    from mmfpn.config.load import load_config
+    from mmfpn.config.validate import check_model_config
     cfg = load_config(path)
     drop_pretrained(cfg.model)
     check_model_config(cfg)

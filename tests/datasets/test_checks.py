@@ -13,7 +13,8 @@ from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 
 from mmfpn.datasets.tiny import TinySpec, generate
-from mmfpn.engine.launch import ConfigError, prepare_data
+from mmfpn.config.load import ConfigError
+from mmfpn.datasets.checks import check_data
 
 
 @pytest.fixture()
@@ -43,7 +44,7 @@ class Records(logging.Handler):
 
 
 def test_clean_data_passes(data):
-    prepare_data(data[1])
+    check_data(data[1])
 
 
 def test_no_usable_image_is_refused(data):
@@ -54,7 +55,7 @@ def test_no_usable_image_is_refused(data):
             ann['bbox'][2] = 0
     edit_train(root, zero_size)
     with pytest.raises(ConfigError, match='has no usable training image: 4 images'):
-        prepare_data(cfg)
+        check_data(cfg)
 
 
 def test_degenerate_boxes_are_logged_and_counted(data):
@@ -67,7 +68,7 @@ def test_degenerate_boxes_are_logged_and_counted(data):
     records = Records()
     MMLogger.get_instance('mmfpn_test_bad_data')
     MMLogger.get_current_instance().addHandler(records)
-    prepare_data(cfg)
+    check_data(cfg)
     assert any('skipping 2 boxes of zero or negative size (annotation ids [1, 2])' in m
                for m in records.messages)
 
@@ -76,14 +77,14 @@ def test_missing_image_is_refused(data):
     root, cfg = data
     (root / 'train' / '00003.png').unlink()
     with pytest.raises(ConfigError, match=r"1 image files .* are missing .*'00003.png'"):
-        prepare_data(cfg)
+        check_data(cfg)
 
 
 def test_corrupt_image_is_refused(data):
     root, cfg = data
     (root / 'train' / '00002.png').write_bytes(b'\x89PNG not really')
     with pytest.raises(ConfigError, match=r"1 image files .* cannot be decoded, e.g. \['00002.png'\]"):
-        prepare_data(cfg)
+        check_data(cfg)
 
 
 def test_images_without_objects_are_kept_and_train(data):
@@ -93,7 +94,7 @@ def test_images_without_objects_are_kept_and_train(data):
     def add_negative(coco):
         coco['images'].append(dict(coco['images'][0], id=5, file_name='00005.png'))
     edit_train(root, add_negative)
-    prepare_data(cfg)
+    check_data(cfg)
     init_default_scope('mmdet')
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
     assert len(dataset) == 5

@@ -7,8 +7,8 @@ import torch
 from helpers import FAST, ROOT, TINY_CONFIG, run
 from mmdet.apis import inference_detector, init_detector
 
-from mmfpn.benchmark import bench_anchors, bench_fpn, bench_roi_extractor
-from mmfpn.engine.fast_inference import make_fast
+from mmfpn.benchmark.timing import bench_anchors, bench_fpn, bench_roi_extractor
+from mmfpn.deploy.fast import make_fast
 
 
 @pytest.mark.slow

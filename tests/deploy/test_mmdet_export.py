@@ -10,7 +10,7 @@ from helpers import FAST, ROOT, TINY_CONFIG, run
 from mmengine.config import Config
 
 from mmfpn.datasets.tiny import CLASSES
-from mmfpn.export import ExportError, publish_checkpoint, to_mmdet_config
+from mmfpn.deploy.mmdet_export import ExportError, publish_checkpoint, to_mmdet_config
 
 pytestmark = pytest.mark.slow
 INFER = osp.join(osp.dirname(osp.abspath(__file__)), 'stock_mmdet_infer.py')

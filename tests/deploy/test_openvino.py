@@ -11,9 +11,9 @@ from helpers import FAST, ROOT, TINY_CONFIG, run
 from mmdet.apis import inference_detector, init_detector
 from torch import nn
 
-from mmfpn.engine import openvino_backend
-from mmfpn.engine.fast_inference import make_fast
-from mmfpn.engine.openvino_backend import (OpenVINOConversionError, OpenVINODense,
+from mmfpn.deploy import openvino as openvino_backend
+from mmfpn.deploy.fast import make_fast
+from mmfpn.deploy.openvino import (OpenVINOConversionError, OpenVINODense,
                                            convert_dense, import_openvino, use_openvino)
 
 pytest.importorskip('openvino', reason='the README set-up installs OpenVINO (requirements.txt)')
@@ -158,7 +158,7 @@ def test_op_openvino_cannot_convert_is_named():
 
 
 def test_ir_of_another_checkpoint_is_refused(tmp_path):
-    from mmfpn.engine.openvino_backend import save_dense_ir
+    from mmfpn.deploy.openvino import save_dense_ir
     model = make_fast(init_detector(TINY_CONFIG, device='cpu'))
     ir = save_dense_ir(convert_dense(model, torch.randn(1, 3, 64, 64)), str(tmp_path / 'a.xml'))
     torch.manual_seed(1)

@@ -77,6 +77,26 @@ def finest_scale(finest_level: int, canonical_scale: float = CANONICAL_SCALE,
     return canonical_scale * 2.0**(finest_level - canonical_level)
 
 
+def canonical_scale_of(extractor: SingleRoIExtractor,
+                       canonical_level: int = CANONICAL_LEVEL) -> float:
+    """Eq. (1)'s canonical scale of any mmdet RoI extractor: the inverse of
+    :func:`finest_scale`.
+
+    A :class:`PaperRoIExtractor` names it; mmdet's ``SingleRoIExtractor`` stores
+    ``finest_scale`` instead, which is the canonical scale two levels down for
+    stride 4 (P2): ``finest_scale * 2^(k0 - finest_level)``.
+
+    Example:
+        >>> stock = SingleRoIExtractor(dict(type='RoIAlign', output_size=7), 8, [4, 8, 16, 32])
+        >>> canonical_scale_of(stock)
+        224.0
+    """
+    if isinstance(extractor, PaperRoIExtractor):
+        return float(extractor.canonical_scale)
+    finest_level = int(math.log2(extractor.featmap_strides[0]))
+    return extractor.finest_scale * 2.0**(canonical_level - finest_level)
+
+
 @MODELS.register_module()
 class PaperRoIExtractor(SingleRoIExtractor):
     """Pool each RoI from the pyramid level its scale selects (Eq. 1).

@@ -1,0 +1,53 @@
+"""``tools/train.py``: mmdet's training command line on mmengine's Runner."""
+from typing import Optional
+
+from mmengine.config import Config
+
+from mmfpn.apis.runner import build_runner
+from mmfpn.config.load import ConfigError, load_config, setup_work_dir
+from mmfpn.config.validate import check_model_config
+from mmfpn.datasets.checks import check_data
+from mmfpn.datasets.tiny import ensure_tiny_for
+from mmfpn.engine.amp import use_mixed_precision
+
+
+def train_config(config: str, work_dir: Optional[str] = None, amp: bool = False,
+                 auto_scale_lr: bool = False, resume: Optional[str] = None,
+                 cfg_options: Optional[dict] = None, launcher: str = 'none') -> Config:
+    """The checked config ``tools/train.py`` hands to the Runner.
+
+    Args:
+        config: Config file path.
+        work_dir: ``--work-dir`` (CLI > config > ``work_dirs/<config name>``).
+        amp: ``--amp``: :class:`~mmfpn.engine.amp.MixedPrecisionOptimWrapper`.
+        auto_scale_lr: ``--auto-scale-lr``: needs ``auto_scale_lr.base_batch_size``.
+        resume: ``--resume``: ``'auto'`` (the work dir's latest checkpoint) or a path.
+        cfg_options: ``--cfg-options``.
+        launcher: ``--launcher``.
+
+    Raises:
+        ConfigError: anything that cannot work, before data or weights are touched
+            (the model is built and checked, the data checked).
+    """
+    cfg = load_config(config, cfg_options)
+    cfg.launcher = launcher
+    setup_work_dir(cfg, config, work_dir)
+    use_mixed_precision(cfg, amp)
+    if auto_scale_lr:
+        if not cfg.get('auto_scale_lr') or 'base_batch_size' not in cfg.auto_scale_lr:
+            raise ConfigError('--auto-scale-lr needs auto_scale_lr.base_batch_size '
+                              'in the config')
+        cfg.auto_scale_lr.enable = True
+    if resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif resume is not None:
+        cfg.resume, cfg.load_from = True, resume
+    check_model_config(cfg)
+    ensure_tiny_for(cfg)
+    check_data(cfg)
+    return cfg
+
+
+def train(cfg: Config) -> None:
+    """Train with mmengine's Runner on a config from :func:`train_config`."""
+    build_runner(cfg).train()

@@ -1,0 +1,100 @@
+"""Loading a config: the mistakes users make turned into errors that name the fix.
+
+Everything here runs before any data is read or any weight is built.
+"""
+import glob
+import difflib
+import os
+import os.path as osp
+from typing import Iterator, Optional, Tuple
+
+from mmengine.config import Config
+
+from mmfpn.config.tree import walk_dicts
+
+#: Component types that only exist once ``mmfpn`` is imported.
+MMFPN_TYPES = ('PaperFPN', 'PaperAnchorGenerator', 'PaperRoIExtractor')
+#: What the package carries for mim (``configs/``, ``tools/``, ``model-index.yml``),
+#: so that code finds them in an installed package as well as in a checkout.
+MIM_ROOT = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), '.mim')
+
+
+def mim_path(*parts: str) -> str:
+    """A path inside the package's mim folder.
+
+    Example:
+        >>> mim_path('configs', 'tiny', 'faster-rcnn_r18_paper-fpn_tiny.py').endswith(
+        ...     '.mim/configs/tiny/faster-rcnn_r18_paper-fpn_tiny.py')
+        True
+    """
+    return osp.join(MIM_ROOT, *parts)
+
+
+class ConfigError(ValueError):
+    """A config that cannot work, with the reason and the fix in the message."""
+
+
+def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
+    """``Config.fromfile`` with the mistakes users make turned into clear errors.
+
+    Raises:
+        ConfigError: the file does not exist (close matches are suggested), or the
+            config uses an mmfpn component without importing mmfpn.
+    """
+    if not osp.isfile(path):
+        known = sorted(glob.glob('configs/**/*.py', recursive=True))
+        near = difflib.get_close_matches(path, known, n=3, cutoff=0.5)
+        hint = f' Did you mean: {", ".join(near)}?' if near else (
+            ' Run from the repository root; configs live under configs/.')
+        raise ConfigError(f'config file {path!r} does not exist.{hint}')
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    used = sorted({n.get('type') for _, n in walk_dicts(cfg.get('model', {}))}
+                  & set(MMFPN_TYPES))
+    imports = (cfg.get('custom_imports') or {}).get('imports', [])
+    if used and 'mmfpn' not in imports:
+        raise ConfigError(
+            f'{path} uses {", ".join(used)} but does not import mmfpn, so mmdet '
+            "cannot find them. Add custom_imports = dict(imports=['mmfpn'], "
+            "allow_failed_imports=False) to the config (or inherit a base from "
+            'configs/_base_/models/).')
+    return cfg
+
+
+def innermost_dataset(dataset: dict) -> dict:
+    """The dataset inside wrappers such as ``RepeatDataset`` (``dataset.dataset...``).
+
+    Example:
+        >>> innermost_dataset({'type': 'RepeatDataset', 'dataset': {'type': 'CocoDataset'}})
+        {'type': 'CocoDataset'}
+    """
+    while 'dataset' in dataset:
+        dataset = dataset['dataset']
+    return dataset
+
+
+def config_datasets(cfg: Config) -> Iterator[Tuple[str, dict]]:
+    """``(dataloader key, innermost dataset config)`` of each dataloader."""
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg.get(key)
+        if not loader:
+            continue
+        yield key, innermost_dataset(loader['dataset'])
+
+
+def ann_path(dataset: dict) -> Optional[str]:
+    """The dataset's annotation file, joined to its ``data_root``."""
+    ann = dataset.get('ann_file')
+    if not ann:
+        return None
+    return ann if osp.isabs(ann) else osp.join(dataset.get('data_root') or '', ann)
+
+
+def setup_work_dir(cfg: Config, config_path: str, work_dir: Optional[str]) -> None:
+    """mmdet's rule: CLI > config > ``work_dirs/<config name>``."""
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(config_path))[0])
+    os.makedirs(cfg.work_dir, exist_ok=True)
