@@ -1,0 +1,94 @@
+"""The project's stated numbers, kept in one machine-readable file (``docs/results.json``).
+
+The README's result tables and the metrics of ``configs/tiny/metafile.yml`` are
+written from it (:func:`sync_readme`, :func:`sync_metafile`; ``tools/sync_results.py``),
+and the tests read it: a number is changed in the file, never in prose.
+"""
+import json
+import re
+from typing import Dict, List, Tuple
+
+from mmfpn.analysis.compare import config_name, markdown_table
+from mmfpn.paper import TABLE_1, TABLE_2, TABLE_3
+
+#: mmdet's ``CocoMetric`` key -> the metric name in mim's metafile.
+METAFILE_METRICS = {'bbox_mAP': 'box AP', 'bbox_mAP_50': 'box AP@0.5',
+                    'bbox_mAP_s': 'box AP_s', 'bbox_mAP_m': 'box AP_m', 'bbox_mAP_l': 'box AP_l',
+                    'AR@100': 'AR@100', 'AR@1000': 'AR@1000', 'AR_s@1000': 'AR_s@1000',
+                    'AR_m@1000': 'AR_m@1000', 'AR_l@1000': 'AR_l@1000'}
+PAPER_TABLES = {'table1': TABLE_1, 'table2': TABLE_2, 'table3': TABLE_3}
+
+
+def load_results(path: str) -> dict:
+    """``docs/results.json`` as a dict."""
+    with open(path) as f:
+        return json.load(f)
+
+
+def stated_demo_metrics(results: dict, precision: str) -> Dict[str, float]:
+    """The demo's stated metrics (percent) at ``precision`` (``'fp32'`` or ``'amp'``)."""
+    return results['demo'][precision]['metrics']
+
+
+def table_rows(results: dict, table: str) -> List[Tuple[str, str, dict, dict]]:
+    """``(row, config name, ours, paper)`` of a tiny table, for :func:`markdown_table`."""
+    paper = PAPER_TABLES[table]
+    return [(r['row'], config_name(r['config']), r['metrics'], paper[r['row'][-2]][1])
+            for r in results['tiny'][table]]
+
+
+def demo_table(results: dict) -> str:
+    """The demo's stated numbers, one row per precision, with machine and date."""
+    names = ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_s', 'bbox_mAP_m', 'bbox_mAP_l')
+    lines = ['| precision | ' + ' | '.join(names) + ' | train + evaluation | machine | date |',
+             '|' + '---|' * (len(names) + 4)]
+    for precision in ('fp32', 'amp'):
+        run = results['demo'][precision]
+        cells = [f'{run["metrics"][n]:.1f}' if n in run['metrics'] else '-' for n in names]
+        lines.append(f'| {precision} | ' + ' | '.join(cells) + f' | {run["train_and_eval_s"]} s | '
+                     f'{run["machine"]} | {run["date"]} |')
+    return '\n'.join(lines)
+
+
+def _block(name: str) -> Tuple[str, str]:
+    return f'<!-- results:{name} -->', f'<!-- /results:{name} -->'
+
+
+def sync_readme(text: str, results: dict) -> str:
+    """``text`` with each ``<!-- results:NAME -->`` block (``demo``, ``table1``...)
+    rewritten from ``results``.
+
+    Raises:
+        ValueError: a table's block markers are missing.
+    """
+    bodies = {table: markdown_table(table_rows(results, table)) for table in results['tiny']}
+    bodies['demo'] = demo_table(results)
+    for name, body in bodies.items():
+        start, end = _block(name)
+        pattern = re.compile(re.escape(start) + r'.*?' + re.escape(end), re.S)
+        if not pattern.search(text):
+            raise ValueError(f'README has no {start} ... {end} block')
+        text = pattern.sub(lambda _: f'{start}\n{body}\n{end}', text)
+    return text
+
+
+def metafile_metrics(results: dict) -> Dict[str, Dict[str, float]]:
+    """``{model name: {metafile metric: value}}`` of every tiny table row."""
+    return {config_name(r['config']): {METAFILE_METRICS[k]: v for k, v in r['metrics'].items()}
+            for rows in results['tiny'].values() for r in rows}
+
+
+def sync_metafile(text: str, results: dict) -> str:
+    """``text`` (a metafile) with each listed model's metric values from ``results``;
+    comments and layout are kept."""
+    wanted = metafile_metrics(results)
+    out, model = [], None
+    for line in text.splitlines(keepends=True):
+        name = re.match(r'\s+- Name: (\S+)\s*$', line)
+        if name:
+            model = name[1]
+        metric = re.match(r'(\s+)([^:]+): ([\d.]+)\s*$', line)
+        if metric and model in wanted and metric[2] in wanted[model]:
+            line = f'{metric[1]}{metric[2]}: {wanted[model][metric[2]]}\n'
+        out.append(line)
+    return ''.join(out)

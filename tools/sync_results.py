@@ -1,0 +1,42 @@
+"""Write the README's tiny result tables and the metafile's metrics from docs/results.json.
+
+    python tools/sync_results.py [--check]
+
+``--check`` writes nothing and exits 1 if either file differs from what it would write.
+"""
+import argparse
+import os.path as osp
+import sys
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from mmfpn.analysis.results import load_results, sync_metafile, sync_readme  # noqa: E402
+
+FILES = {osp.join(ROOT, 'README.md'): sync_readme,
+         osp.join(ROOT, 'configs', 'tiny', 'metafile.yml'): sync_metafile}
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--check', action='store_true')
+    args = parser.parse_args(argv)
+    results = load_results(osp.join(ROOT, 'docs', 'results.json'))
+    stale = []
+    for path, sync in FILES.items():
+        with open(path) as f:
+            text = f.read()
+        new = sync(text, results)
+        if new != text:
+            stale.append(path)
+            if not args.check:
+                with open(path, 'w') as f:
+                    f.write(new)
+    for path in stale:
+        print(f'{"stale" if args.check else "wrote"}: {osp.relpath(path, ROOT)}')
+    if args.check and stale:
+        sys.exit(1)
+
+
+if __name__ == '__main__':
+    main()
