@@ -1,10 +1,10 @@
 """Refuse a bad model config at build time, before any data is read.
 
-:func:`check_model_config` builds the model once and runs its backbone and neck
-on a blank 256x256 input, then checks what the config claims against what the
-modules do: the neck's ``in_channels`` against the backbone's real channels, the
-anchor generator's strides and the RoI extractor's strides against the strides
-the pyramid really has. Build errors (unknown type, misspelt argument) are turned
+:func:`check_model_config` builds the model once, reads the channels and strides
+of the backbone's and the neck's maps from the modules (no forward pass for mmdet's
+ResNets and PaperFPN), then checks what the config claims against them: the neck's
+``in_channels`` against the backbone's real channels, the anchor generator's
+strides and the RoI extractor's strides against the strides the pyramid really has. Build errors (unknown type, misspelt argument) are turned
 into messages that name the config key and close matches.
 """
 import difflib
@@ -16,8 +16,10 @@ import torch
 from mmdet.registry import MODELS, TASK_UTILS
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
+from torch import nn
 
 from mmfpn.config.tree import walk_dicts
+from mmfpn.models.necks.paper_fpn import ShapeSpec
 from mmfpn.config.load import ConfigError
 
 PROBE_SIZE = 256
@@ -68,8 +70,56 @@ def build_checked(model_cfg: dict) -> torch.nn.Module:
         raise ConfigError(f'model: {err}') from None
 
 
-def check_model_config(cfg: Config) -> None:
-    """Build ``cfg.model`` and check that its parts fit together.
+def backbone_output_shape(backbone: nn.Module) -> List[ShapeSpec]:
+    """Channels and stride of each map a backbone returns.
+
+    mmdet's ResNet family is read from its structure (stem stride 4, then each
+    stage's stride; channels of each stage's last conv); any other backbone runs
+    once on a blank :data:`PROBE_SIZE` square input.
+
+    Raises:
+        ConfigError: the probe forward fails.
+    """
+    if all(hasattr(backbone, a) for a in ('res_layers', 'strides', 'out_indices')):
+        shapes, stride = [], 4  # conv1 (stride 2) + max pool (stride 2), deep stem or not
+        for i, name in enumerate(backbone.res_layers):
+            stride *= backbone.strides[i]
+            convs = [m for m in getattr(backbone, name).modules() if isinstance(m, nn.Conv2d)]
+            if i in backbone.out_indices:
+                shapes.append(ShapeSpec(convs[-1].out_channels, stride))
+        return shapes
+    try:
+        with torch.no_grad():
+            feats = backbone.eval()(torch.zeros(1, 3, PROBE_SIZE, PROBE_SIZE))
+    except (RuntimeError, ValueError) as err:
+        raise ConfigError(f'model.backbone cannot run on a {PROBE_SIZE}x{PROBE_SIZE} image: '
+                          f'{err}') from None
+    return [ShapeSpec(f.shape[1], PROBE_SIZE // f.shape[-1]) for f in feats]
+
+
+def neck_output_shape(neck: nn.Module, inputs: List[ShapeSpec]) -> List[ShapeSpec]:
+    """The neck's ``output_shape`` (:class:`PaperFPN`), or one probe forward of
+    another neck on maps of the inputs' shapes."""
+    if hasattr(neck, 'output_shape'):
+        return neck.output_shape([s.stride for s in inputs])
+    try:
+        with torch.no_grad():
+            feats = neck.eval()([torch.zeros(1, s.channels, PROBE_SIZE // s.stride,
+                                             PROBE_SIZE // s.stride) for s in inputs])
+    except (RuntimeError, ValueError) as err:
+        raise ConfigError(f'model.neck cannot run on the backbone\'s maps: {err}') from None
+    return [ShapeSpec(f.shape[1], PROBE_SIZE // f.shape[-1]) for f in feats]
+
+
+def check_model_config(cfg: Config) -> nn.Module:
+    """Build ``cfg.model`` and check that its parts fit together; returns the model.
+
+    The shapes come from :func:`backbone_output_shape` and the neck's
+    ``output_shape`` (:meth:`PaperFPN.output_shape`); no forward pass of the
+    detector is run.
+
+    Returns:
+        The built model (its weights not yet initialised).
 
     Raises:
         ConfigError: naming the key, the bad value and the expected one.
@@ -77,27 +127,19 @@ def check_model_config(cfg: Config) -> None:
     init_default_scope(cfg.get('default_scope', 'mmdet'))
     model_cfg = cfg.model.to_dict() if hasattr(cfg.model, 'to_dict') else dict(cfg.model)
     neck = model_cfg.get('neck')
-    model = build_checked(model_cfg).eval()
-    try:
-        with torch.no_grad():
-            feats = model.backbone(torch.zeros(1, 3, PROBE_SIZE, PROBE_SIZE))
-            backbone_channels = [f.shape[1] for f in feats]
-            # Checked before running the neck, which would fail on the mismatch.
-            if neck and 'in_channels' in neck and list(neck['in_channels']) != backbone_channels:
-                raise ConfigError(
-                    f'model.neck.in_channels={list(neck["in_channels"])} but the backbone '
-                    f'({model_cfg["backbone"]["type"]}, out_indices='
-                    f'{model_cfg["backbone"].get("out_indices")}) outputs {backbone_channels} '
-                    f'channels; set model.neck.in_channels={backbone_channels}')
-            if getattr(model, 'with_neck', False):
-                feats = model.neck(feats)
-    except ConfigError:
-        raise
-    except (RuntimeError, ValueError) as err:
-        raise ConfigError(f'model: the backbone and neck cannot run on a '
-                          f'{PROBE_SIZE}x{PROBE_SIZE} image: {err}') from None
-    channels = [f.shape[1] for f in feats]
-    strides = [PROBE_SIZE // f.shape[-1] for f in feats]
+    model = build_checked(model_cfg)
+    shapes = backbone_output_shape(model.backbone)
+    backbone_channels = [s.channels for s in shapes]
+    if neck and 'in_channels' in neck and list(neck['in_channels']) != backbone_channels:
+        raise ConfigError(
+            f'model.neck.in_channels={list(neck["in_channels"])} but the backbone '
+            f'({model_cfg["backbone"]["type"]}, out_indices='
+            f'{model_cfg["backbone"].get("out_indices")}) outputs {backbone_channels} '
+            f'channels; set model.neck.in_channels={backbone_channels}')
+    if getattr(model, 'with_neck', False):
+        shapes = neck_output_shape(model.neck, shapes)
+    channels = [s.channels for s in shapes]
+    strides = [s.stride for s in shapes]
     generator = (model_cfg.get('rpn_head') or {}).get('anchor_generator')
     if generator:
         anchor_strides = [s[0] for s in TASK_UTILS.build(generator).strides]
@@ -118,3 +160,4 @@ def check_model_config(cfg: Config) -> None:
             raise ConfigError(
                 f'model.roi_head.bbox_roi_extractor.out_channels={extractor["out_channels"]} '
                 f'but the feature maps have {channels[0]} channels; set it to {channels[0]}')
+    return model

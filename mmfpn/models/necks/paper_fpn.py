@@ -2,7 +2,7 @@
 
 Paper: Sec. 3 ("Feature Pyramid Networks"), Fig. 3; P6 from Sec. 4.1.
 """
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -15,6 +15,12 @@ from torch import Tensor, nn
 #: have 256-channel outputs".
 PAPER_CHANNELS = 256
 EXTRA_CONV_SOURCES = ('on_input', 'on_lateral', 'on_output')
+
+
+class ShapeSpec(NamedTuple):
+    """Channels and stride of one feature map (detectron2's ``ShapeSpec``)."""
+    channels: int
+    stride: int
 
 
 def _exporting() -> bool:
@@ -167,6 +173,33 @@ class PaperFPN(BaseModule):
                 src = in_channels[backbone_end - 1] if (
                     i == 0 and add_extra_convs == 'on_input') else out_channels
                 self.fpn_convs.append(conv(src, 3, stride=2))
+
+    def output_shape(self, input_strides: Sequence[int]) -> List[ShapeSpec]:
+        """Channels and stride of each returned map, without running the module.
+
+        As detectron2's ``Backbone.output_shape()``: the config validation checks
+        the anchor and RoI strides against it.
+
+        Args:
+            input_strides: Stride of each input map, finest first, e.g.
+                ``[4, 8, 16, 32]`` for ResNet C2..C5.
+
+        Returns:
+            ``num_outs`` shapes, finest first: the used inputs' strides, then each
+            extra level twice the previous one (P6 = stride 64).
+
+        Example:
+            >>> PaperFPN([64, 128, 256, 512], 256, num_outs=5).output_shape([4, 8, 16, 32])[-1]
+            ShapeSpec(channels=256, stride=64)
+        """
+        if len(input_strides) != self.num_ins:
+            raise ValueError(f'PaperFPN: {len(input_strides)} input strides for '
+                             f'in_channels={self.in_channels}')
+        strides = list(input_strides[self.start_level:self.backbone_end_level])
+        strides = strides[:1] if self.finest_only else strides
+        while len(strides) < self.num_outs:
+            strides.append(2 * strides[-1])
+        return [ShapeSpec(self.out_channels, s) for s in strides]
 
     def _upsample_to(self, x: Tensor, like: Tensor) -> Tensor:
         if 'scale_factor' in self.upsample_cfg:
