@@ -7,6 +7,8 @@ refused with a ``ValueError`` that names the first offending RoI and the fix,
 before any memory is touched. Finite but huge coordinates are valid: they are
 clipped exactly as mmcv's kernels clip them.
 """
+from typing import Sequence
+
 import torch
 from torch import Tensor
 
@@ -45,3 +47,21 @@ def refuse(op: str, rois: Tensor, bad: Tensor, why: str) -> None:
     if bool(bad.any()):
         i = int(torch.nonzero(bad)[0])
         raise ValueError(f'{op}: RoI {i} = {rois[i].tolist()} {why}')
+
+
+def zeros_like_pooled(input: Tensor, shape: Sequence[int]) -> Tensor:
+    """Zeros of ``shape`` in ``input``'s dtype with a gradient path to ``input``.
+
+    What a RoI op returns when it samples nothing (no RoIs, an empty map, only
+    zero-area RoIs): autograd gives ``input`` a zero gradient, as mmcv's and
+    detectron2's kernels do, instead of "element 0 of tensors does not require
+    grad". The path reads no value of ``input`` (an empty slice), so NaN or Inf
+    features cannot leak into it.
+
+    Example:
+        >>> x = torch.full((1, 2, 3, 3), float('nan'), requires_grad=True)
+        >>> zeros_like_pooled(x, (0, 2, 7, 7)).sum().backward()
+        >>> bool((x.grad == 0).all())
+        True
+    """
+    return input.new_zeros(shape) + input.flatten()[:0].sum()

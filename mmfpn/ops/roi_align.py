@@ -32,7 +32,7 @@ import torch
 from mmcv import ops as mmcv_ops
 from torch import Tensor
 
-from mmfpn.ops.checks import check_rois, refuse
+from mmfpn.ops.checks import check_rois, refuse, zeros_like_pooled
 
 #: Entries (4 per bilinear sample) of one interpolation matrix: about 1 GiB of
 #: indices, weights and temporaries. Larger requests are split into several
@@ -157,9 +157,9 @@ def roi_align(input: Tensor, rois: Tensor, output_size: Union[int, Tuple[int, in
     batch, channels, height, width = input.shape
     check_rois(rois, batch, 'roi_align')
     rois = rois.detach()  # as mmcv: no gradient flows to the boxes
-    out = input.new_zeros(rois.size(0), out_h, out_w, channels)
     if rois.size(0) == 0 or height == 0 or width == 0:
-        return out.permute(0, 3, 1, 2)
+        return zeros_like_pooled(input, (rois.size(0), channels, out_h, out_w))
+    out = input.new_zeros(rois.size(0), out_h, out_w, channels)
     dtype = torch.float32 if input.dtype in (torch.float16, torch.bfloat16) else input.dtype
     rois = rois.to(dtype)
     offset = 0.5 if aligned else 0.0
@@ -203,6 +203,8 @@ def roi_align(input: Tensor, rois: Tensor, output_size: Union[int, Tuple[int, in
             nnz += idx.numel() * taps
     if pieces:
         _apply(feat, pieces, out)
+    if not out.requires_grad and input.requires_grad:  # every RoI had zero area
+        return zeros_like_pooled(input, (rois.size(0), channels, out_h, out_w))
     return out.permute(0, 3, 1, 2)
 
 

@@ -30,7 +30,7 @@ import torch
 from mmcv import ops as mmcv_ops
 from torch import Tensor
 
-from mmfpn.ops.checks import check_rois, refuse
+from mmfpn.ops.checks import check_rois, refuse, zeros_like_pooled
 
 #: Elements (RoIs x bins x pixels-per-bin x channels) gathered at once on the
 #: PyTorch path; bounds its peak memory to about 256 MiB in fp32.
@@ -159,7 +159,7 @@ def roi_pool(input: Tensor, rois: Tensor, output_size: Union[int, Tuple[int, int
     b, c, height, width = input.shape
     check_rois(rois, b, 'roi_pool')
     if rois.numel() == 0 or height == 0 or width == 0:
-        return input.new_zeros(rois.size(0), c, *out_hw)
+        return zeros_like_pooled(input, (rois.size(0), c, *out_hw))
     dtype = torch.float32 if input.dtype in (torch.float16, torch.bfloat16) else input.dtype
     rois = rois.to(dtype)
     feat_hwc = input.permute(0, 2, 3, 1).reshape(b * height * width, c)

@@ -73,11 +73,29 @@ def test_roi_align_identical_to_mmdet_single_roi_extractor(img):
     assert (ours(feats, rois, 1.5) - stock(feats, rois, 1.5)).abs().max().item() <= 1e-6
 
 
+@pytest.mark.parametrize('strides', [[4, 8, 16, 32], [4]], ids=['P2-P5', 'P2 only'])
+def test_empty_rois_keep_a_zero_gradient_path(strides):
+    """mmdet's extractor returns a graph-less tensor for no RoIs on one level; ours
+    is connected, with zero gradients."""
+    ext = PaperRoIExtractor(ALIGN, 8, strides)
+    feats = pyramid(1, 8, 64, 64, requires_grad=True)[:len(strides)]
+    out = ext(feats, torch.zeros(0, 5))
+    assert out.shape == (0, 8, 7, 7)
+    out.sum().backward()
+    assert all(torch.equal(f.grad, torch.zeros_like(f)) for f in feats)
+
+
+@pytest.mark.parametrize('side', [20.0, 400.0], ids=['all on P2', 'all on P5'])
+def test_all_rois_on_one_level_reach_every_level(side):
+    ext = PaperRoIExtractor(ALIGN, 8, [4, 8, 16, 32])
+    feats = pyramid(1, 8, 512, 512, requires_grad=True)
+    ext(feats, square_rois([side, side])).sum().backward()
+    assert all(f.grad is not None for f in feats)
+
+
 def test_empty_rois_and_unused_levels_keep_the_graph():
     ext = PaperRoIExtractor(ALIGN, 8, [4, 8, 16, 32])
     feats = pyramid(1, 8, 64, 64, requires_grad=True)
-    out = ext(feats, torch.zeros(0, 5))
-    assert out.shape == (0, 8, 7, 7)
     out = ext(feats, square_rois([20.0]))  # only P2 gets a RoI
     out.sum().backward()
     assert all(f.grad is not None for f in feats)

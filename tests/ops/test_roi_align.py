@@ -177,6 +177,42 @@ def test_outputs_stay_within_what_interpolation_can_produce(seed):
     assert out.min() >= min(feat.min(), 0) - 1e-6 and out.max() <= max(feat.max(), 0) + 1e-6
 
 
+# --- gradients of degenerate RoIs (total backward) ---------------------------------
+DEGENERATE = {
+    # detectron2's test_empty_box: zero height on a 5x5 map, aligned.
+    'zero-area': (torch.tensor([[0.0, 3.0, 4.0, 5.0, 4.0]]), True),
+    'zero-area, unaligned (clamped to 1 px)': (torch.tensor([[0.0, 3.0, 4.0, 5.0, 4.0]]), False),
+    'outside the map': (torch.tensor([[0.0, 40.0, 40.0, 60.0, 70.0], [0, -90, -90, -70, -60]]), True),
+    'empty set': (torch.zeros(0, 5), True),
+}
+
+
+@pytest.mark.parametrize('case', DEGENERATE)
+def test_degenerate_rois_have_mmcvs_gradient(case):
+    """Whatever the RoIs, the output carries a gradient path to the features and the
+    gradient is mmcv's (zeros where nothing is sampled), never an autograd error."""
+    rois, aligned = DEGENERATE[case]
+    feat = features(1, 2, 5, 5, 0)
+    a, b = feat.clone().requires_grad_(), feat.clone().requires_grad_()
+    mmcv_roi_align(a, rois, 7, 1.0, 0, 'avg', aligned).sum().backward()
+    out = roi_align(b, rois, 7, 1.0, 0, aligned)
+    assert out.requires_grad
+    out.sum().backward()
+    torch.testing.assert_close(b.grad, a.grad, atol=1e-6, rtol=0)
+
+
+@pytest.mark.parametrize('feat', [torch.full((1, 2, 5, 5), float('nan')), torch.zeros(1, 2, 0, 0)],
+                         ids=['non-finite features', 'empty map'])
+def test_nothing_sampled_gives_zero_gradient(feat):
+    """When no RoI samples a pixel, the gradient is exactly zero: the path reads no
+    feature value, so NaN or Inf features do not leak into it."""
+    feat = feat.requires_grad_()
+    out = roi_align(feat, torch.tensor([[0.0, 3.0, 4.0, 5.0, 4.0]]), 7, 1.0, 0, True)
+    assert torch.equal(out, torch.zeros(1, 2, 7, 7))
+    out.sum().backward()
+    assert torch.equal(feat.grad, torch.zeros_like(feat))
+
+
 # --- empty inputs, layouts, tracing ----------------------------------------------
 @pytest.mark.parametrize('dtype', [torch.float32, torch.float16, torch.bfloat16])
 def test_no_rois_and_batch_zero(dtype):

@@ -186,3 +186,14 @@ def test_matches_mmcv_cuda_kernel():
     keep = rois[:, 3] >= rois[:, 1] - 1  # malformed RoIs differ by design (docstring)
     expected = mmcv_roi_pool(feat.cuda(), rois[keep].cuda(), (7, 7), 0.25).cpu()
     torch.testing.assert_close(roi_pool(feat, rois[keep], (7, 7), 0.25), expected)
+
+
+@pytest.mark.parametrize('round_rois', [False, True])
+def test_empty_rois_and_empty_maps_keep_a_zero_gradient_path(round_rois):
+    for feat, rois in ((torch.rand(1, 2, 5, 5), torch.zeros(0, 5)),
+                       (torch.zeros(1, 2, 0, 0), torch.tensor([[0.0, 1, 1, 3, 3]]))):
+        feat = feat.requires_grad_()
+        out = roi_pool(feat, rois, 7, 1.0, round_rois)
+        assert out.requires_grad
+        out.sum().backward()
+        assert torch.equal(feat.grad, torch.zeros_like(feat))

@@ -11,7 +11,7 @@ from mmdet.models.roi_heads.roi_extractors import SingleRoIExtractor
 from mmdet.registry import MODELS
 from torch import Tensor, nn
 
-from mmfpn.ops.checks import check_rois
+from mmfpn.ops.checks import check_rois, zeros_like_pooled
 from mmfpn.ops.roi_align import RoIAlign
 from mmfpn.ops.roi_pool import RoIPool
 
@@ -194,6 +194,8 @@ class PaperRoIExtractor(SingleRoIExtractor):
 
         A non-finite RoI would get no level from Eq. (1) and silently pool nothing,
         so it is refused here as the ops refuse it (:func:`mmfpn.ops.checks.check_rois`).
+        The output always carries a gradient path to features that require one
+        (zero gradients where nothing is pooled), also for no RoIs at all.
 
         Args:
             feats: The pooled maps, finest first, ``(B, C, H/s_i, W/s_i)``; exactly
@@ -209,4 +211,8 @@ class PaperRoIExtractor(SingleRoIExtractor):
             raise ValueError(f'PaperRoIExtractor: got {len(feats)} feature maps for '
                              f'featmap_strides={self.featmap_strides}')
         check_rois(rois, feats[0].size(0), 'PaperRoIExtractor')
-        return super().forward(feats, rois, roi_scale_factor)
+        out = super().forward(feats, rois, roi_scale_factor)
+        if not out.requires_grad and any(f.requires_grad for f in feats):
+            # mmdet returns a graph-less tensor for no RoIs on a single level.
+            out = out + sum(zeros_like_pooled(f, ()) for f in feats)
+        return out
