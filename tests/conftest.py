@@ -1,6 +1,8 @@
 """Shared fixtures: a small generated tiny dataset and a briefly trained model."""
+import os.path as osp
+
 import pytest
-from helpers import train
+from helpers import FAST, ROOT, TINY_CONFIG, run, train
 
 from mmfpn.datasets.tiny import TinySpec, generate
 
@@ -14,8 +16,34 @@ def workspace(tmp_path_factory):
 
 
 @pytest.fixture(scope='session')
-def trained_checkpoint(workspace):
-    """A tiny model trained for 2 epochs (8 iterations); its checkpoint path."""
+def trained_run(workspace):
+    """The tiny model trained for 1 epoch, then resumed with ``--resume`` to 2 epochs
+    (8 iterations): ``(work dir, log of the first run, log of the resumed run)``."""
     work = workspace / 'trained'
-    train(workspace, work, 2)
-    return str(work / 'epoch_2.pth')
+    first = train(workspace, work, 1)
+    resumed = train(workspace, work, 2, '--resume')
+    return work, first.stdout + first.stderr, resumed.stdout + resumed.stderr
+
+
+@pytest.fixture(scope='session')
+def trained_checkpoint(trained_run):
+    """The checkpoint of :func:`trained_run` after 2 epochs, shared by every test
+    that needs a trained model (export, fast path, OpenVINO, TTA, reliability)."""
+    return str(trained_run[0] / 'epoch_2.pth')
+
+
+@pytest.fixture(scope='session')
+def tools_test(workspace, trained_checkpoint):
+    """``tools/test.py`` on :func:`trained_checkpoint` with extra flags, run once per
+    set of flags in the session: ``evaluate(*flags) -> (bbox mAP, log)``."""
+    done = {}
+
+    def evaluate(*flags: str):
+        if flags not in done:
+            out = run([osp.join(ROOT, 'tools/test.py'), TINY_CONFIG, trained_checkpoint, *flags,
+                       '--work-dir', str(workspace / 'tools_test'), '--cfg-options', *FAST],
+                      cwd=workspace)
+            log = out.stdout + out.stderr
+            done[flags] = float(log.split('coco/bbox_mAP: ')[1].split()[0]), log
+        return done[flags]
+    return evaluate

@@ -9,6 +9,8 @@ import pytest
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TINY_CONFIG = osp.join(ROOT, 'configs/tiny/faster-rcnn_r18_paper-fpn_tiny.py')
+#: Inference with stock mmdet in a process that never imports mmfpn.
+STOCK_INFER = osp.join(ROOT, 'tests', 'stock_mmdet_infer.py')
 #: cfg-options that make the tiny config run in seconds on 8 images.
 FAST = ['train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
         'train_dataloader.persistent_workers=False', 'val_dataloader.num_workers=0',

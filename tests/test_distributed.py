@@ -40,8 +40,12 @@ def losses(work_dir):
 def test_two_processes_match_one_with_the_same_total_batch(workspace):
     one = dist_train(workspace, workspace / 'one', 1, 'train_dataloader.batch_size=4')
     assert one.returncode == 0, one.stderr[-4000:]
-    two = dist_train(workspace, workspace / 'two', 2, 'train_dataloader.batch_size=2')
+    two = dist_train(workspace, workspace / 'two', 2, 'train_dataloader.batch_size=2',
+                     'train_cfg.val_interval=2')  # and evaluate across the two ranks
     assert two.returncode == 0, two.stderr[-4000:]
+    assert 'Distributed launcher: pytorch' in two.stdout + two.stderr
+    assert 'coco/bbox_mAP' in two.stdout + two.stderr
+    assert osp.exists(workspace / 'two' / 'epoch_2.pth')
     a, b = losses(workspace / 'one'), losses(workspace / 'two')
     assert len(a) == len(b) == 4
     for x, y in zip(a, b):

@@ -6,14 +6,13 @@ import re
 import numpy as np
 import pytest
 import torch
-from helpers import FAST, ROOT, TINY_CONFIG, run
+from helpers import FAST, ROOT, STOCK_INFER, TINY_CONFIG, run
 from mmengine.config import Config
 
 from mmfpn.datasets.tiny import CLASSES
 from mmfpn.deploy.mmdet_export import ExportError, publish_checkpoint, to_mmdet_config
 
 pytestmark = pytest.mark.slow
-INFER = osp.join(osp.dirname(osp.abspath(__file__)), 'stock_mmdet_infer.py')
 
 
 @pytest.fixture(scope='module')
@@ -39,10 +38,10 @@ def test_exported_files(exported):
 def test_stock_mmdet_gives_the_same_detections(workspace, exported, trained_checkpoint):
     config, checkpoint = exported
     images = sorted(glob.glob(str(workspace / 'data/tiny/val/*.png')))
-    stock = run([INFER, config, checkpoint, str(workspace / 'stock.npz'), *images],
+    stock = run([STOCK_INFER, config, checkpoint, str(workspace / 'stock.npz'), *images],
                 cwd=workspace)
     assert 'mmfpn imported: False' in stock.stdout
-    ours = run([INFER, TINY_CONFIG, trained_checkpoint, str(workspace / 'ours.npz'), *images],
+    ours = run([STOCK_INFER, TINY_CONFIG, trained_checkpoint, str(workspace / 'ours.npz'), *images],
                cwd=workspace, env={'MMFPN_INFER_WITH_MMFPN': '1'})
     assert 'mmfpn imported: True' in ours.stdout
     a, b = np.load(workspace / 'stock.npz'), np.load(workspace / 'ours.npz')

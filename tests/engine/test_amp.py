@@ -12,8 +12,8 @@ from mmdet.structures import DetDataSample
 from mmengine.structures import InstanceData
 
 from mmfpn.config.load import ConfigError
-from mmfpn.engine.amp import CPU_AUTOCAST_MODULES, MixedPrecisionOptimWrapper, use_mixed_precision
-from mmfpn.precision import autocast_submodules, cpu_has_native_bf16
+from mmfpn.engine.amp import MixedPrecisionOptimWrapper, use_mixed_precision
+from mmfpn.precision import cpu_has_native_bf16
 
 RPN_CONFIG = osp.join(ROOT, 'configs/tiny/rpn_r18_paper-fpn_tiny.py')
 DET_CONFIG = osp.join(ROOT, 'configs/tiny/faster-rcnn_r18_paper-fpn_tiny.py')
