@@ -46,9 +46,9 @@ def main(argv=None) -> None:
         cfg = train_config(args.config, args.work_dir, amp=args.amp,
                            auto_scale_lr=args.auto_scale_lr, resume=args.resume,
                            cfg_options=args.cfg_options, launcher=args.launcher)
+        train(cfg)
     except ConfigError as err:
         sys.exit(f'error: {err}')
-    train(cfg)
 
 
 if __name__ == '__main__':

@@ -1,4 +1,5 @@
 """``tools/train.py``: mmdet's training command line on mmengine's Runner."""
+import os
 from typing import Optional
 
 from mmengine.config import Config
@@ -9,6 +10,7 @@ from mmfpn.config.validate import check_model_config
 from mmfpn.datasets.checks import check_data
 from mmfpn.datasets.tiny import ensure_tiny_for
 from mmfpn.engine.amp import use_mixed_precision
+from mmfpn.engine.work_dir import is_complete_checkpoint, resume_checkpoint, work_dir_lock
 
 
 def train_config(config: str, work_dir: Optional[str] = None, amp: bool = False,
@@ -21,7 +23,8 @@ def train_config(config: str, work_dir: Optional[str] = None, amp: bool = False,
         work_dir: ``--work-dir`` (CLI > config > ``work_dirs/<config name>``).
         amp: ``--amp``: :class:`~mmfpn.engine.amp.MixedPrecisionOptimWrapper`.
         auto_scale_lr: ``--auto-scale-lr``: needs ``auto_scale_lr.base_batch_size``.
-        resume: ``--resume``: ``'auto'`` (the work dir's latest checkpoint) or a path.
+        resume: ``--resume``: ``'auto'`` (the work dir's latest complete checkpoint,
+            :func:`~mmfpn.engine.work_dir.resume_checkpoint`) or a path.
         cfg_options: ``--cfg-options``.
         launcher: ``--launcher``.
 
@@ -39,8 +42,13 @@ def train_config(config: str, work_dir: Optional[str] = None, amp: bool = False,
                               'in the config')
         cfg.auto_scale_lr.enable = True
     if resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
+        checkpoint = resume_checkpoint(cfg.work_dir)
+        cfg.resume, cfg.load_from = checkpoint is not None, checkpoint
     elif resume is not None:
+        if not is_complete_checkpoint(resume):
+            raise ConfigError(f'--resume {resume!r}: no such file or not a complete checkpoint; '
+                              'give another, or --resume alone for the newest complete one '
+                              'of the work dir')
         cfg.resume, cfg.load_from = True, resume
     check_model_config(cfg)
     ensure_tiny_for(cfg)
@@ -49,5 +57,16 @@ def train_config(config: str, work_dir: Optional[str] = None, amp: bool = False,
 
 
 def train(cfg: Config) -> None:
-    """Train with mmengine's Runner on a config from :func:`train_config`."""
-    build_runner(cfg).train()
+    """Train with mmengine's Runner on a config from :func:`train_config`.
+
+    The main process holds the work dir's lock for the run
+    (:func:`~mmfpn.engine.work_dir.work_dir_lock`).
+
+    Raises:
+        ConfigError: another run holds the work dir.
+    """
+    if int(os.environ.get('RANK', '0')) != 0:
+        build_runner(cfg).train()
+        return
+    with work_dir_lock(cfg.work_dir):
+        build_runner(cfg).train()

@@ -20,21 +20,37 @@ from typing import Union
 from mmengine.fileio.backends import LocalBackend, register_backend
 
 
+class CheckpointWriteError(OSError):
+    """A file could not be written; the message names the path, the reason and what to do."""
+
+
 def atomic_write(path: Union[str, Path], data: bytes) -> None:
-    """Write ``data`` to ``path`` so that ``path`` is never seen half-written."""
+    """Write ``data`` to ``path`` so that ``path`` is never seen half-written.
+
+    Raises:
+        CheckpointWriteError: the write failed (a full disk, a read-only dir); the
+            previous ``path``, if any, is left as it was.
+    """
     path = str(path)
     directory = osp.dirname(osp.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f'.{osp.basename(path)}.', suffix='.tmp')
+    tmp = None
     try:
+        os.makedirs(directory, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f'.{osp.basename(path)}.',
+                                   suffix='.tmp')
         with os.fdopen(fd, 'wb') as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
+    except BaseException as err:
+        if tmp is not None and osp.exists(tmp):
             os.remove(tmp)
+        if isinstance(err, OSError) and not isinstance(err, CheckpointWriteError):
+            raise CheckpointWriteError(
+                err.errno, f'cannot write {path}: {err.strerror or err}. The previous '
+                'file and the last_checkpoint pointer are unchanged; free space or make the '
+                'directory writable, then continue with tools/train.py CONFIG --resume') from err
         raise
 
 

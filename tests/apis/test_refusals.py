@@ -1,9 +1,12 @@
 """Every refusal of the tools' flags and inputs, in-process through ``main(argv)``:
 one ``error: ...`` line that names the bad value and the fix, before any work."""
+import os
+
 import pytest
 from helpers import TINY_CONFIG, refusal
 
 from mmfpn.datasets.tiny import TinySpec, generate
+from mmfpn.engine.work_dir import work_dir_lock
 
 
 @pytest.fixture(scope='module')
@@ -42,6 +45,14 @@ def test_auto_scale_lr_needs_a_base_batch_size(in_tiny):
     message = refusal('train', [TINY_CONFIG, '--auto-scale-lr', '--cfg-options',
                                 'auto_scale_lr=None'])
     assert '--auto-scale-lr needs auto_scale_lr.base_batch_size' in message
+
+
+def test_a_second_training_on_one_work_dir_is_refused(in_tiny):
+    work = in_tiny / 'busy'
+    with work_dir_lock(str(work)):  # a first run holds the work dir
+        message = refusal('train', [TINY_CONFIG, '--work-dir', work])
+    assert f"another training run (pid {os.getpid()}) is using the work dir '{work}'" in message
+    assert 'give this run its own --work-dir' in message
 
 
 @pytest.mark.parametrize('flags,message', [

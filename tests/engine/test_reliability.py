@@ -103,3 +103,31 @@ def test_sigkill_mid_epoch_then_resume_equals_an_uninterrupted_run(workspace):
     assert a.keys() == b.keys()
     differing = [k for k in a if not torch.equal(a[k], b[k])]
     assert not differing, differing[:5]
+
+
+def test_full_disk_keeps_the_last_checkpoint_and_resume_continues(workspace):
+    """The 2nd checkpoint write hits ENOSPC: the run stops naming the path and why,
+    epoch 1 and the pointer stay valid, and --resume (here after the pointer was
+    also truncated) continues from epoch 1."""
+    work = workspace / 'full'
+    config = workspace / 'full_disk.py'
+    config.write_text(f"_base_ = {TINY_CONFIG!r}\n"
+                      "custom_imports = dict(imports=['mmfpn', 'enospc_backend'])\n"
+                      "default_hooks = dict(checkpoint=dict(backend_args=dict("
+                      "backend='full_on_second_write')))\n")
+    args = train_args(work, 'train_cfg.max_epochs=2', 'train_cfg.val_interval=2')
+    out = run([args[0], str(config), *args[2:]], cwd=workspace, check=False,
+              env={'PYTHONPATH': osp.dirname(osp.dirname(osp.abspath(__file__)))})
+    assert out.returncode != 0
+    assert f'cannot write {work / "epoch_2.pth"}: No space left on device' in out.stderr
+    assert 'continue with tools/train.py CONFIG --resume' in out.stderr
+    assert not (work / 'epoch_2.pth').exists() and not list(work.glob('.epoch_2.pth.*'))
+    assert (work / 'last_checkpoint').read_text() == str(work / 'epoch_1.pth')
+    assert torch.load(work / 'epoch_1.pth', map_location='cpu')['meta']['epoch'] == 1
+    (work / 'last_checkpoint').write_text(str(work / 'epo'))  # a crash mid-pointer-write
+    out = run(train_args(work, 'train_cfg.max_epochs=2', 'train_cfg.val_interval=2',
+                         resume=True), cwd=workspace)
+    log = out.stdout + out.stderr
+    assert f'resuming from the newest complete checkpoint in {work}: {work / "epoch_1.pth"}' in log
+    assert 'resumed epoch: 1' in log
+    assert torch.load(work / 'epoch_2.pth', map_location='cpu')['meta']['epoch'] == 2

@@ -1,0 +1,60 @@
+"""The work dir: --resume takes the newest complete checkpoint when the pointer is
+broken, and a second run on the same dir is refused."""
+import os
+
+import pytest
+import torch
+from helpers import TINY_CONFIG, refusal
+
+from mmfpn.config.load import ConfigError
+from mmfpn.engine.work_dir import is_complete_checkpoint, resume_checkpoint, work_dir_lock
+
+
+@pytest.fixture()
+def work(tmp_path):
+    """epoch_1..3 checkpoints; epoch_3 truncated as by a crash mid-write."""
+    for epoch in (1, 2, 3):
+        torch.save({'meta': {'epoch': epoch}}, tmp_path / f'epoch_{epoch}.pth')
+    data = (tmp_path / 'epoch_3.pth').read_bytes()
+    (tmp_path / 'epoch_3.pth').write_bytes(data[:len(data) // 2])
+    return tmp_path
+
+
+def test_a_truncated_checkpoint_is_not_complete(work):
+    assert is_complete_checkpoint(str(work / 'epoch_2.pth'))
+    assert not is_complete_checkpoint(str(work / 'epoch_3.pth'))
+    assert not is_complete_checkpoint(str(work / 'missing.pth'))
+
+
+@pytest.mark.parametrize('pointer,expected', [
+    ('epoch_1.pth', 'epoch_1.pth'),     # a valid pointer is followed, even to an older file
+    ('epoch_3.pth', 'epoch_2.pth'),     # names a truncated checkpoint
+    ('gone.pth', 'epoch_2.pth'),        # names a deleted one
+    ('epoch_', 'epoch_2.pth'),          # the pointer itself truncated
+    (None, 'epoch_2.pth'),              # no pointer
+])
+def test_resume_takes_the_newest_complete_checkpoint(work, pointer, expected):
+    if pointer is not None:
+        (work / 'last_checkpoint').write_text(str(work / pointer))
+    assert resume_checkpoint(str(work)) == str(work / expected)
+
+
+def test_resume_without_any_complete_checkpoint_starts_afresh(tmp_path):
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_1.pth'))
+    assert resume_checkpoint(str(tmp_path)) is None
+
+
+def test_resume_from_a_named_truncated_checkpoint_is_refused(work, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    message = refusal('train', [TINY_CONFIG, '--work-dir', work, '--resume', work / 'epoch_3.pth'])
+    assert f"--resume '{work / 'epoch_3.pth'}': no such file or not a complete checkpoint" in message
+
+
+def test_a_second_run_on_the_same_work_dir_is_refused(tmp_path):
+    with work_dir_lock(str(tmp_path)):
+        with pytest.raises(ConfigError, match=rf'another training run \(pid {os.getpid()}\) is '
+                                              rf"using the work dir '{tmp_path}'"):
+            with work_dir_lock(str(tmp_path)):
+                pass
+    with work_dir_lock(str(tmp_path)):  # released when the first run ends
+        pass
