@@ -64,9 +64,34 @@ def train(cfg: Config) -> None:
 
     Raises:
         ConfigError: another run holds the work dir.
+        TrainingStopped: the run failed (a broken image mid-epoch, a full disk...);
+            the message says where, and from which checkpoint to resume.
     """
+    runner = build_runner(cfg)
     if int(os.environ.get('RANK', '0')) != 0:
-        build_runner(cfg).train()
+        runner.train()
         return
     with work_dir_lock(cfg.work_dir):
-        build_runner(cfg).train()
+        try:
+            runner.train()
+        except Exception as err:
+            raise TrainingStopped(runner, err) from err
+
+
+class TrainingStopped(RuntimeError):
+    """A run that failed mid-training, with where it stopped and what is safe.
+
+    mmengine's traceback of an image that fails to decode in a dataloader worker
+    names the file; this says at which epoch and iteration the run stopped, and
+    which checkpoint ``--resume`` will continue from.
+    """
+
+    def __init__(self, runner, err: Exception) -> None:
+        last = resume_checkpoint(runner.work_dir)
+        cause = [line for line in str(err).strip().splitlines() if line.strip()]
+        super().__init__(
+            f'training stopped in epoch {runner.epoch + 1}, iteration {runner.iter + 1} '
+            f'(the batch after {runner.iter} finished iterations): {type(err).__name__}: '
+            f'{cause[-1] if cause else err!r}. '
+            + (f'The last checkpoint, {last}, is complete: fix the cause and continue with '
+               'tools/train.py CONFIG --resume.' if last else 'No checkpoint was written yet.'))

@@ -51,6 +51,60 @@ def usable_annotations(coco: dict, classes: Optional[Sequence[str]] = None
     return kept, dropped
 
 
+#: How each format starts, and what a complete file ends with (``None``: not checked).
+_IMAGE_FORMATS = (
+    ('JPEG', (b'\xff\xd8\xff',), b'\xff\xd9'),
+    ('PNG', (b'\x89PNG\r\n\x1a\n',), b'IEND'),
+    ('GIF', (b'GIF87a', b'GIF89a'), b'\x3b'),
+    ('BMP', (b'BM',), None),
+    ('TIFF', (b'II*\x00', b'MM\x00*'), None),
+    ('WEBP', (b'RIFF',), None),
+)
+#: Bytes read at each end of a file by :func:`image_file_problem`.
+_PROBE_BYTES = 16
+
+
+def image_file_problem(path: str) -> Optional[str]:
+    """What is wrong with an image file, from its first and last 16 bytes; ``None``
+    when nothing is.
+
+    Catches what ends long runs deep in a dataloader worker without decoding a
+    pixel: an empty file, a file that is not an image (HTML error pages, text), and
+    a JPEG, PNG or GIF cut short (no end marker). BMP, TIFF and WebP are checked by
+    their declared size where they declare one. Other formats pass unchecked.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.NamedTemporaryFile(suffix='.jpg') as f:
+        ...     _ = f.write(bytes.fromhex('ffd8ffe0') + bytes(100)); f.flush()
+        ...     image_file_problem(f.name)
+        'a JPEG without its end marker (truncated)'
+    """
+    try:
+        with open(path, 'rb') as f:
+            head = f.read(_PROBE_BYTES)
+            size = f.seek(0, 2)
+            f.seek(max(size - _PROBE_BYTES, 0))
+            tail = f.read()
+    except OSError as err:
+        return f'unreadable ({err.strerror})'
+    if size == 0:
+        return 'empty'
+    for name, magics, end in _IMAGE_FORMATS:
+        if not head.startswith(magics):
+            continue
+        if end is not None and end not in tail:
+            return f'a {name} without its end marker (truncated)'
+        if name == 'BMP' and len(head) >= 6 and int.from_bytes(head[2:6], 'little') > size:
+            return 'a BMP shorter than its header says (truncated)'
+        if name == 'WEBP' and len(head) >= 8 and int.from_bytes(head[4:8], 'little') + 8 > size:
+            return 'a WebP shorter than its header says (truncated)'
+        return None
+    if head.lstrip()[:1] in (b'<', b'{') or all(32 <= b < 127 or b in b'\r\n\t' for b in head):
+        return 'text, not an image'
+    return None
+
+
 def check_data(cfg: Config, verify_images_up_to: int = 5000) -> None:
     """Check every annotation file and image directory of ``cfg``'s dataloaders.
 
@@ -62,7 +116,8 @@ def check_data(cfg: Config, verify_images_up_to: int = 5000) -> None:
             class names are not among its categories (mmdet would otherwise drop
             every box and fail much later with "need at least one array to
             concatenate"); a training set has no usable image; image files are
-            missing or cannot be decoded (all files are checked to exist; up to
+            missing or broken (every file is checked to exist and to have an intact
+            image header and end, :func:`image_file_problem`; up to
             ``verify_images_up_to`` of them are also decoded).
     """
     loaded = {}  # val and test usually share a file; COCO's train JSON is ~450 MB
@@ -119,6 +174,12 @@ def check_annotations(key: str, dataset: dict, ann_file: str, coco: dict,
         raise ConfigError(f'{len(missing)} image files of {ann_file} are missing under '
                           f'{image_dir!r}, e.g. {missing[:3]}; restore them or remove them '
                           'from the annotation file')
+    broken = [(i['file_name'], problem) for i in images
+              if (problem := image_file_problem(osp.join(image_dir, i['file_name'])))]
+    if broken:
+        raise ConfigError(f'{len(broken)} image files of {ann_file} are broken, e.g. '
+                          + ', '.join(f'{name!r} ({why})' for name, why in broken[:3])
+                          + '; replace them or remove them from the annotation file')
     if len(images) <= verify_up_to:
         corrupt = [i['file_name'] for i in images
                    if cv2.imread(osp.join(image_dir, i['file_name'])) is None]

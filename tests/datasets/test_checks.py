@@ -3,6 +3,8 @@ import json
 import logging
 import shutil
 
+import cv2
+import numpy as np
 import pytest
 import torch
 from helpers import TINY_CONFIG
@@ -14,7 +16,7 @@ from mmengine.registry import init_default_scope
 
 from mmfpn.datasets.tiny import TinySpec, generate
 from mmfpn.config.load import ConfigError
-from mmfpn.datasets.checks import check_data
+from mmfpn.datasets.checks import check_data, image_file_problem
 
 
 @pytest.fixture()
@@ -85,6 +87,38 @@ def test_corrupt_image_is_refused(data):
     (root / 'train' / '00002.png').write_bytes(b'\x89PNG not really')
     with pytest.raises(ConfigError, match=r"1 image files .* cannot be decoded, e.g. \['00002.png'\]"):
         check_data(cfg)
+
+
+def encoded(ext):
+    ok, data = cv2.imencode(ext, np.full((24, 32, 3), 127, np.uint8))
+    return data.tobytes()
+
+
+@pytest.mark.parametrize('content,problem', [
+    (encoded('.png'), None),
+    (encoded('.jpg'), None),
+    (encoded('.bmp'), None),
+    (encoded('.png')[:-20], 'a PNG without its end marker (truncated)'),
+    (encoded('.jpg')[:-20], 'a JPEG without its end marker (truncated)'),
+    (encoded('.bmp')[:-20], 'a BMP shorter than its header says (truncated)'),
+    (b'<html><body>404 Not Found</body></html>', 'text, not an image'),
+    (b'', 'empty'),
+], ids=['png', 'jpeg', 'bmp', 'png cut', 'jpeg cut', 'bmp cut', 'html', 'empty'])
+def test_image_headers_and_ends_are_checked_without_decoding(tmp_path, content, problem):
+    path = tmp_path / 'image'
+    path.write_bytes(content)
+    assert image_file_problem(str(path)) == problem
+
+
+def test_every_file_is_header_checked_beyond_the_decode_limit(data):
+    """A COCO-sized set is not decoded up front (verify_images_up_to), but a truncated
+    file is still found before training, by name."""
+    root, cfg = data
+    png = (root / 'train' / '00003.png').read_bytes()
+    (root / 'train' / '00003.png').write_bytes(png[:len(png) // 2])
+    with pytest.raises(ConfigError, match=r"1 image files .* are broken, e.g. '00003.png' "
+                                          r'\(a PNG without its end marker \(truncated\)\)'):
+        check_data(cfg, verify_images_up_to=0)
 
 
 def test_images_without_objects_are_kept_and_train(data):

@@ -2,6 +2,7 @@
 import os
 import os.path as osp
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -131,3 +132,24 @@ def test_full_disk_keeps_the_last_checkpoint_and_resume_continues(workspace):
     assert f'resuming from the newest complete checkpoint in {work}: {work / "epoch_1.pth"}' in log
     assert 'resumed epoch: 1' in log
     assert torch.load(work / 'epoch_2.pth', map_location='cpu')['meta']['epoch'] == 2
+
+
+def test_an_image_broken_mid_run_names_file_epoch_iteration_and_keeps_the_checkpoint(workspace):
+    """The data checks pass; then an image is overwritten after epoch 1. Epoch 2 stops
+    with the file, the epoch and the iteration named, and epoch 1 intact."""
+    work, data = workspace / 'broken_image', workspace / 'broken_data'
+    shutil.copytree(workspace / 'data' / 'tiny', data / 'data' / 'tiny')
+    image = data / 'data' / 'tiny' / 'train' / '00003.png'
+    config = data / 'breaks.py'
+    config.write_text(f"_base_ = {TINY_CONFIG!r}\n"
+                      "custom_imports = dict(imports=['mmfpn', 'corrupt_image_hook'])\n"
+                      f"custom_hooks = [dict(type='CorruptImageHook', path={str(image)!r})]\n")
+    args = train_args(work, 'train_cfg.max_epochs=2', 'train_cfg.val_interval=2')
+    out = run([args[0], str(config), *args[2:]], cwd=data, check=False,
+              env={'PYTHONPATH': osp.dirname(osp.dirname(osp.abspath(__file__)))})
+    assert out.returncode != 0
+    stopped = out.stderr.split('TrainingStopped: ')[-1]
+    assert stopped.startswith('training stopped in epoch 2, iteration ')
+    assert 'failed to load image: data/tiny/train/00003.png' in stopped, stopped[-800:]
+    assert f'The last checkpoint, {work / "epoch_1.pth"}, is complete' in stopped
+    assert torch.load(work / 'epoch_1.pth', map_location='cpu')['meta']['epoch'] == 1
