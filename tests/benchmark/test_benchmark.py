@@ -3,7 +3,8 @@ import pytest
 from mmengine.config import Config
 
 from mmfpn.benchmark.report import markdown
-from mmfpn.benchmark.timing import TINY_CONFIG, TRAIN_PHASES, bench_train
+from mmfpn.benchmark.timing import TINY_CONFIG, TRAIN_PHASES, bench_train, machine
+from mmfpn.precision import cpu_has_native_bf16
 
 
 @pytest.mark.slow
@@ -16,9 +17,12 @@ def test_training_rows_time_the_same_step_and_every_phase():
         phases = result['phases'][side]
         assert {name for name, _ in TRAIN_PHASES} | {'backward', 'optimizer step'} <= phases.keys()
         assert all(v > 0 for k, v in phases.items() if k != 'other')
-    table = markdown(dict(machine=dict(cpu='x', threads=1, torch='t', device='cpu'),
-                          train=dict(tiny=result)))
+    table = markdown(dict(machine=machine('cpu'), train=dict(tiny=result)))
+    assert table.startswith(f'Machine: {machine("cpu")["cpu"]} (flags: ')
     assert '| training step, tiny, batch 2, 96x128, fp32 |' in table
+    # The --amp row names the precision it ran in: float32 where bf16 is not native.
+    assert result['amp_precision'] == ('bfloat16' if cpu_has_native_bf16() else 'float32')
+    assert f'| training step, tiny, batch 2, 96x128, --amp (ran in {result["amp_precision"]}) |' in table
     assert '| proposals (decode + NMS) |' in table
 
 
