@@ -9,7 +9,7 @@ CONFIG ?= configs/tiny/faster-rcnn_r18_paper-fpn_tiny.py
 PRECISION ?= auto
 export OMP_NUM_THREADS ?= 2
 
-.PHONY: setup demo test test-fast test-accuracy coverage data clean
+.PHONY: setup demo test test-fast test-accuracy coverage data real clean
 
 setup: $(STAMP)
 
@@ -19,6 +19,10 @@ $(STAMP): requirements.txt pyproject.toml tools/setup_env.sh
 
 data: setup
 	$(PY) tools/make_tiny.py
+
+# The real tree-crown set (data/trees/) from the deepforest wheel's annotated images.
+real: setup
+	$(PY) tools/make_real.py
 
 demo: setup data
 	$(PY) tools/demo.py $(CONFIG) --precision $(PRECISION)
