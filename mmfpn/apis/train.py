@@ -6,7 +6,7 @@ from mmengine.config import Config
 
 from mmfpn.apis.runner import build_runner
 from mmfpn.config.load import ConfigError, load_config, setup_work_dir
-from mmfpn.config.validate import check_model_config
+from mmfpn.config.validate import check_model_config, check_pretrained_weights
 from mmfpn.datasets.checks import check_data
 from mmfpn.datasets.tiny import ensure_tiny_for
 from mmfpn.engine.amp import use_mixed_precision
@@ -51,6 +51,7 @@ def train_config(config: str, work_dir: Optional[str] = None, amp: bool = False,
                               'of the work dir')
         cfg.resume, cfg.load_from = True, resume
     check_model_config(cfg)
+    check_pretrained_weights(cfg)
     ensure_tiny_for(cfg)
     check_data(cfg)
     return cfg

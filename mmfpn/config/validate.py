@@ -9,8 +9,11 @@ into messages that name the config key and close matches.
 """
 import difflib
 import inspect
+import os.path as osp
 import re
-from typing import List, Optional
+import socket
+from typing import Callable, List, Optional
+from urllib.parse import urlparse
 
 import torch
 from mmdet.registry import MODELS, TASK_UTILS
@@ -161,3 +164,61 @@ def check_model_config(cfg: Config) -> nn.Module:
                 f'model.roi_head.bbox_roi_extractor.out_channels={extractor["out_channels"]} '
                 f'but the feature maps have {channels[0]} channels; set it to {channels[0]}')
     return model
+
+
+def _host_reachable(host: str, timeout: float = 3.0) -> bool:
+    """Whether a TCP connection to ``host``:443 opens within ``timeout`` seconds."""
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+    except OSError:
+        return False
+    return True
+
+
+def pretrained_unavailable(checkpoint: str,
+                           reachable: Callable[[str], bool] = _host_reachable) -> Optional[str]:
+    """Why ``init_cfg=dict(type='Pretrained', checkpoint=...)`` cannot be loaded here,
+    or ``None`` when it can (a local file, a cached or reachable download).
+
+    mmengine downloads such weights when the runner initialises the model, after the
+    data and the model are built; offline that fails late, deep in a traceback.
+    """
+    if '://' not in checkpoint:
+        return None if osp.isfile(checkpoint) else 'no such file'
+    url = checkpoint
+    if checkpoint.startswith('torchvision://'):
+        try:
+            from mmengine.runner.checkpoint import get_torchvision_models
+            url = get_torchvision_models()[checkpoint[len('torchvision://'):]]
+        except ImportError:
+            return ('mmengine resolves torchvision:// names through torchvision, which is not '
+                    'installed')
+    if not url.startswith(('http://', 'https://')):
+        return None  # open-mmlab:// and the like: mmengine's own resolution, unchecked
+    cached = osp.join(torch.hub.get_dir(), 'checkpoints', osp.basename(urlparse(url).path))
+    if osp.isfile(cached) or reachable(urlparse(url).hostname):
+        return None
+    return f'{url} is not in the download cache ({cached}) and cannot be reached from here'
+
+
+def check_pretrained_weights(cfg: Config,
+                             reachable: Callable[[str], bool] = _host_reachable) -> None:
+    """Refuse, before any work, a ``Pretrained`` init whose weights cannot be had.
+
+    Raises:
+        ConfigError: naming the key and both ways out: train from scratch, or point
+            ``init_cfg.checkpoint`` at a local file.
+    """
+    for path, node in walk_dicts(cfg.get('model', {}), 'model'):
+        init = node.get('init_cfg')
+        if not (isinstance(init, dict) and init.get('type') == 'Pretrained'
+                and init.get('checkpoint')):
+            continue
+        why = pretrained_unavailable(init['checkpoint'], reachable)
+        if why:
+            raise ConfigError(
+                f'{path}.init_cfg.checkpoint={init["checkpoint"]!r}: {why}. Either train from '
+                f'scratch, as the tiny configs do: --cfg-options {path}.init_cfg=None '
+                f'{path}.frozen_stages=-1 {path}.norm_eval=False (and train longer), or '
+                f'copy the weights here and point at the file: --cfg-options '
+                f'{path}.init_cfg.checkpoint=/path/to/weights.pth')

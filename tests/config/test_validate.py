@@ -1,10 +1,14 @@
 """Bad model configs are refused at build time with the key, the value and the fix."""
+import os.path as osp
+
 import pytest
-from helpers import TINY_CONFIG
+import torch
+from helpers import ROOT, TINY_CONFIG
 from mmengine.config import Config
 
-from mmfpn.config.load import ConfigError
-from mmfpn.config.validate import check_model_config
+from mmfpn.config.load import ConfigError, load_config
+from mmfpn.config.validate import (check_model_config, check_pretrained_weights,
+                                   pretrained_unavailable)
 
 
 def checked(**model):
@@ -47,3 +51,35 @@ def test_bad_model_config_is_refused(model, message):
     with pytest.raises(ConfigError) as err:
         checked(**model)
     assert str(err.value).startswith(message)
+
+
+OWN_DATA = osp.join(ROOT, 'configs/own_data/faster-rcnn_r50_paper-fpn_1x_own-data.py')
+
+
+def test_pretrained_weights_that_cannot_be_had_are_refused_before_any_work():
+    """The own-data template starts from ImageNet weights: offline (and without
+    torchvision, which resolves torchvision:// names) that is said up front, with both
+    ways out."""
+    cfg = load_config(OWN_DATA)
+    with pytest.raises(ConfigError) as err:
+        check_pretrained_weights(cfg, reachable=lambda host: False)
+    message = str(err.value)
+    assert message.startswith("model.backbone.init_cfg.checkpoint='torchvision://resnet50': ")
+    assert '--cfg-options model.backbone.init_cfg=None model.backbone.frozen_stages=-1' in message
+    assert 'model.backbone.init_cfg.checkpoint=/path/to/weights.pth' in message
+
+
+def test_pretrained_weights_from_a_cache_a_host_or_a_file(tmp_path, monkeypatch):
+    url = 'https://download.example.org/models/resnet50-0676ba61.pth'
+    monkeypatch.setattr(torch.hub, 'get_dir', lambda: str(tmp_path))
+    offline = lambda host: False  # noqa: E731
+    assert pretrained_unavailable(url, offline) == (
+        f'{url} is not in the download cache ({tmp_path}/checkpoints/resnet50-0676ba61.pth) '
+        'and cannot be reached from here')
+    assert pretrained_unavailable(url, lambda host: host == 'download.example.org') is None
+    (tmp_path / 'checkpoints').mkdir()
+    (tmp_path / 'checkpoints' / 'resnet50-0676ba61.pth').write_bytes(b'')
+    assert pretrained_unavailable(url, offline) is None
+    assert pretrained_unavailable(str(tmp_path / 'nope.pth'), offline) == 'no such file'
+    assert pretrained_unavailable(str(tmp_path / 'checkpoints' / 'resnet50-0676ba61.pth'),
+                                  offline) is None
