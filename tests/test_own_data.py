@@ -85,7 +85,8 @@ def test_template_on_odd_data_train_test_infer_export(own_data):
                   str(tmp / 'scales.png')], cwd=tmp).stdout
     # 8 boxes: the crowd box and the 'washer' box are not trained on.
     assert "6 boxes (dropped: {'crowd': 1, 'other_class': 1})" in scales
-    assert 'Recommended: anchor_sizes=' in scales and (tmp / 'scales.png').is_file()
+    assert '| config: < pos 0.7 | config: < neg 0.3 | recommended: < pos | recommended: < neg |' in scales
+    assert 'Recommended: ' in scales and (tmp / 'scales.png').is_file()
 
     out = run([osp.join(ROOT, 'tools/train.py'), config, '--work-dir', str(tmp / 'work')],
               cwd=tmp)

@@ -8,11 +8,18 @@ Then the share of boxes the RPN's assigner cannot match (best IoU below the
 positive / negative thresholds), and a recommended set of anchor sizes and
 canonical scale.
 
-Recommendation (see ``docs/own_data.md``): the paper's pyramid keeps one anchor
-size per level, doubling per level; the analysis scans the finest level's size
-``a`` over quarter octaves and keeps the one that matches the most boxes at the
-RPN's positive threshold (ties within 0.5% go to the more even spread of boxes
-over levels). The canonical scale keeps the paper's ratio to the anchors
+Recommendation (see ``docs/own_data.md``, :func:`recommend`): the paper's pyramid
+keeps one anchor size per level, doubling per level; the analysis scans the finest
+level's size ``a`` over quarter octaves, with the config's aspect ratios and, when
+the boxes are elongated (median height / width beyond 1.2 either way), with ratios
+centred on the boxes' median. It keeps the candidate that matches the most boxes at
+the RPN's positive threshold **among those that leave no COCO size group (small,
+medium, large) with more boxes below that threshold, or below the negative one, than
+the config's anchors do**
+(ties within 0.5% go to the config's ratios, then to the more even spread of boxes
+over levels). When no
+candidate beats the config's own anchors by 0.5% of the boxes, the recommendation
+is to keep them. The canonical scale keeps the paper's ratio to the anchors
 (224 / 32 = 7, Sec. 4.1 and Eq. 1): ``canonical_scale = 7 * a``, which sends RoIs of
 an anchor's size one level finer than the anchor, as in the paper.
 
@@ -23,7 +30,7 @@ import json
 import math
 import os.path as osp
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import mmcv
 import numpy as np
@@ -56,13 +63,23 @@ class ScaleReport:
     canonical_scale: Optional[float]
     recommended_sizes: List[float]
     recommended_canonical_scale: float
-    coverage_by_size: Dict[float, float]  # finest anchor size -> share matched
+    coverage_by_size: Dict[float, float]  # finest anchor size -> share matched (config ratios)
     recommended_best_iou: np.ndarray      # (N,) best IoU with the recommended anchors
+    config_ratios: List[float] = field(default_factory=list)
+    recommended_ratios: List[float] = field(default_factory=list)
+    keep_config: bool = False             # no admissible candidate beats the config
     dropped: Dict[str, int] = field(default_factory=dict)
 
     @property
     def overall_best(self) -> np.ndarray:
         return self.best_iou.max(axis=1)
+
+    def size_groups(self):
+        """``(name, mask, lo, hi)`` of each COCO size group that has boxes."""
+        for name, lo, hi in SIZE_BINS:
+            sel = (self.sizes >= lo) & (self.sizes < hi)
+            if sel.any():
+                yield name, sel, lo, hi
 
     def text(self) -> str:
         """The report as printed by ``tools/analyze_scales.py``."""
@@ -74,25 +91,35 @@ class ScaleReport:
                  f'{self.canonical_scale}): ' + ', '.join(
                      f'P{lvl + 2} {np.mean(self.roi_levels == lvl):.0%}'
                      for lvl in range(int(self.roi_levels.max()) + 1)), '',
-                 f'| object size | boxes | best IoU < pos {self.pos_iou_thr} | '
-                 f'best IoU < neg {self.neg_iou_thr} | '
+                 f'| object size | boxes | config: < pos {self.pos_iou_thr} | '
+                 f'config: < neg {self.neg_iou_thr} | recommended: < pos | recommended: < neg | '
                  + ' | '.join(f'median IoU P{i + 2}' for i in range(len(self.anchor_strides)))
-                 + ' | recommended: < pos |', '|---' * (5 + len(self.anchor_strides)) + '|']
-        best = self.overall_best
-        for name, lo, hi in SIZE_BINS:
-            sel = (self.sizes >= lo) & (self.sizes < hi)
-            if not sel.any():
-                continue
-            lines.append(f'| {name} [{lo}, {hi}) | {sel.sum()} | '
-                         f'{np.mean(best[sel] < self.pos_iou_thr):.1%} | '
-                         f'{np.mean(best[sel] < self.neg_iou_thr):.1%} | '
+                 + ' |', '|---' * (6 + len(self.anchor_strides)) + '|']
+        best, rec = self.overall_best, self.recommended_best_iou
+        changes = []
+        for name, sel, lo, hi in self.size_groups():
+            before, after = np.mean(best[sel] < self.pos_iou_thr), np.mean(rec[sel] < self.pos_iou_thr)
+            lines.append(f'| {name} [{lo}, {hi}) | {sel.sum()} | {before:.1%} | '
+                         f'{np.mean(best[sel] < self.neg_iou_thr):.1%} | {after:.1%} | '
+                         f'{np.mean(rec[sel] < self.neg_iou_thr):.1%} | '
                          + ' | '.join(f'{np.median(self.best_iou[sel, i]):.2f}'
-                                      for i in range(self.best_iou.shape[1]))
-                         + f' | {np.mean(self.recommended_best_iou[sel] < self.pos_iou_thr):.1%} |')
-        lines += ['', f'Recommended: anchor_sizes={[round(s, 1) for s in self.recommended_sizes]}, '
-                  f'canonical_scale={self.recommended_canonical_scale:.0f} (matches '
-                  f'{self.coverage_by_size[self.recommended_sizes[0]]:.1%} of boxes at IoU >= '
-                  f'{self.pos_iou_thr}; the config\'s anchors match {np.mean(best >= self.pos_iou_thr):.1%})']
+                                      for i in range(self.best_iou.shape[1])) + ' |')
+            changes.append(f'{name} {before:.1%} -> {after:.1%}')
+        matched = np.mean(best >= self.pos_iou_thr)
+        if self.keep_config:
+            lines += ['', f'Recommended: keep the config\'s anchors. They match {matched:.1%} of '
+                      f'boxes at IoU >= {self.pos_iou_thr}, and no other anchor size or shape '
+                      'matches 0.5% more without leaving a size group less covered.']
+        else:
+            lines += ['', f'Recommended: anchor_sizes={[round(s, 1) for s in self.recommended_sizes]}, '
+                      f'ratios={[round(r, 2) for r in self.recommended_ratios]}, '
+                      f'canonical_scale={self.recommended_canonical_scale:.0f}. They match '
+                      f'{np.mean(rec >= self.pos_iou_thr):.1%} of boxes at IoU >= '
+                      f'{self.pos_iou_thr} (the config\'s {matched:.1%}); boxes below that '
+                      f'threshold by size: {", ".join(changes)}; no size group is worse covered.'
+                      + ('' if self.recommended_ratios == self.config_ratios else
+                         f' The ratios follow the boxes\' shapes (config: '
+                         f'{[round(r, 2) for r in self.config_ratios]}).')]
         return '\n'.join(lines)
 
 
@@ -187,14 +214,82 @@ def best_anchor_iou(boxes: torch.Tensor, base_anchors: Sequence[torch.Tensor],
     return torch.stack(out, 1)
 
 
-def _scaled(base_anchors: Sequence[torch.Tensor], factor: float) -> List[torch.Tensor]:
-    """Every anchor scaled by ``factor`` about its own centre."""
+def candidate_anchors(centres: Sequence[torch.Tensor], finest: float, strides: Sequence[int],
+                      ratios: Sequence[float]) -> List[torch.Tensor]:
+    """The paper's anchors for one candidate: per level one size, ``finest`` on the
+    finest level and doubling with the stride, each in ``ratios`` (height / width),
+    centred where the config's anchors of that level are.
+
+    Returns:
+        Per level ``(len(ratios), 4)`` base anchors.
+    """
+    r = torch.tensor(list(ratios), dtype=torch.float64)
     out = []
-    for base in base_anchors:
-        c = (base[:, :2] + base[:, 2:]) / 2
-        half = (base[:, 2:] - base[:, :2]) / 2 * factor
-        out.append(torch.cat([c - half, c + half], 1))
+    for centre, stride in zip(centres, strides):
+        size = finest * stride / strides[0]
+        half = torch.stack([size / r.sqrt(), size * r.sqrt()], 1) / 2
+        out.append(torch.cat([centre - half, centre + half], 1))
     return out
+
+
+class Recommendation(NamedTuple):
+    """What :func:`recommend` chose."""
+    finest: float                 # anchor size on the finest level
+    ratios: List[float]
+    best_iou: torch.Tensor        # (N,) each box's best IoU with these anchors
+    keep_config: bool             # nothing admissible beats the config's anchors
+    coverage_by_size: Dict[float, float]
+
+
+def recommend(boxes: torch.Tensor, config_best: torch.Tensor, config_finest: float,
+              centres: Sequence[torch.Tensor], strides: Sequence[int], pos_thr: float,
+              config_ratios: Sequence[float], neg_thr: float = 0.3,
+              margin: float = 0.005) -> Recommendation:
+    """Anchor sizes (and ratios) that match the most boxes at ``pos_thr`` while leaving
+    no COCO size group with more boxes below ``pos_thr``, or below ``neg_thr`` (no
+    anchor at all, not even the assigner's low-quality match), than the config's.
+
+    Args:
+        boxes: ``(N, 4)`` x1, y1, x2, y2 after the resize.
+        config_best: ``(N,)`` each box's best IoU with the config's anchors.
+        config_finest: The config's finest anchor size (kept when nothing beats it).
+        centres: Per level ``(2,)``, the centre of the config's base anchors.
+        strides: Per level, the grid step.
+        pos_thr: The RPN assigner's positive IoU threshold.
+        neg_thr: Its negative threshold (``min_pos_iou`` of mmdet's low-quality match).
+        config_ratios: The config's aspect ratios (height / width).
+        margin: Share of boxes a candidate must match beyond the config to be
+            recommended; candidates within it of the best are ranked by balance.
+    """
+    sizes = ((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])).sqrt()
+    groups = [g for g in ((sizes >= lo) & (sizes < hi) for _, lo, hi in SIZE_BINS) if g.any()]
+    thresholds = (pos_thr, neg_thr)
+    limits = [[float((config_best[g] < t).double().mean()) for t in thresholds] for g in groups]
+    ratio_sets = [[float(r) for r in config_ratios]]
+    shape = float(((boxes[:, 3] - boxes[:, 1]) / (boxes[:, 2] - boxes[:, 0])).median())
+    if abs(math.log(shape)) > math.log(1.2):  # elongated boxes: ratios around their shape
+        ratio_sets.append([round(shape * f, 2) for f in (0.5, 1.0, 2.0)])
+    coverage, admissible = {}, []
+    for ratios in ratio_sets:
+        for size in CANDIDATE_SIZES:
+            iou = best_anchor_iou(boxes, candidate_anchors(centres, size, strides, ratios), strides)
+            best = iou.max(1).values
+            matched = float((best >= pos_thr).double().mean())
+            if ratios is ratio_sets[0]:
+                coverage[size] = matched
+            if all(float((best[g] < t).double().mean()) <= limit + 1e-9
+                   for g, group_limits in zip(groups, limits)
+                   for t, limit in zip(thresholds, group_limits)):
+                admissible.append((matched, _balance(iou), size, ratios, best))
+    config_matched = float((config_best >= pos_thr).double().mean())
+    top = max((a[0] for a in admissible), default=0.0)
+    if top < config_matched + margin:
+        return Recommendation(config_finest, ratio_sets[0], config_best, True, coverage)
+    # Within the margin: the config's ratios first (change only what the boxes need),
+    # then the more even spread over levels.
+    _, _, size, ratios, best = max((a for a in admissible if a[0] >= top - margin),
+                                   key=lambda a: (a[3] is ratio_sets[0], a[1]))
+    return Recommendation(size, ratios, best, False, coverage)
 
 
 def _balance(best_iou: torch.Tensor) -> float:
@@ -242,20 +337,19 @@ def analyze(cfg: Config) -> ScaleReport:
     neg_thr = neg_thr[1] if isinstance(neg_thr, (tuple, list)) else neg_thr
     finest = math.sqrt(float((base[0][:, 2] - base[0][:, 0]).mul(
         base[0][:, 3] - base[0][:, 1]).mean()))
-    coverage, balance, best_of = {}, {}, {}
-    for size in CANDIDATE_SIZES:
-        iou = best_anchor_iou(boxes, _scaled(base, size / finest), strides)
-        best_of[size] = iou.max(1).values
-        coverage[size] = float((best_of[size] >= pos_thr).double().mean())
-        balance[size] = _balance(iou)
-    top = max(coverage.values())
-    pick = max((s for s in CANDIDATE_SIZES if coverage[s] >= top - 0.005), key=balance.get)
-    sizes_per_level = [pick * stride / strides[0] for stride in strides]
+    centres = [((b[:, :2] + b[:, 2:]) / 2).mean(0) for b in base]
+    config_ratios = [float(r) for r in getattr(generator, 'ratios', torch.ones(1))]
+    pick = recommend(boxes, best.max(1).values, finest, centres, strides, pos_thr,
+                     config_ratios, neg_thr)
+    sizes_per_level = [pick.finest * stride / strides[0] for stride in strides]
     return ScaleReport(sizes=sizes.numpy(), roi_levels=roi_levels, best_iou=best.numpy(),
                        anchor_strides=strides, pos_iou_thr=pos_thr, neg_iou_thr=neg_thr,
                        canonical_scale=canonical, recommended_sizes=sizes_per_level,
-                       recommended_canonical_scale=PAPER_SCALE_TO_ANCHOR * sizes_per_level[0],
-                       coverage_by_size=coverage, recommended_best_iou=best_of[pick].numpy(),
+                       recommended_canonical_scale=(canonical if pick.keep_config and canonical
+                                                    else PAPER_SCALE_TO_ANCHOR * sizes_per_level[0]),
+                       coverage_by_size=pick.coverage_by_size,
+                       recommended_best_iou=pick.best_iou.numpy(), config_ratios=config_ratios,
+                       recommended_ratios=pick.ratios, keep_config=pick.keep_config,
                        dropped=dropped)
 
 

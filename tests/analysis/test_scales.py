@@ -4,7 +4,8 @@ import math
 import pytest
 import torch
 
-from mmfpn.analysis.scales import PAPER_SCALE_TO_ANCHOR, best_anchor_iou, resize_factors
+from mmfpn.analysis.scales import (PAPER_SCALE_TO_ANCHOR, best_anchor_iou, candidate_anchors,
+                                   recommend, resize_factors)
 from mmfpn.models import PaperAnchorGenerator
 
 
@@ -34,3 +35,74 @@ def test_resize_factors_follow_mmdet_resize():
 
 def test_canonical_scale_keeps_the_papers_ratio():
     assert PAPER_SCALE_TO_ANCHOR * 32 == 224 and math.isclose(PAPER_SCALE_TO_ANCHOR * 16, 112)
+
+
+# --- the recommendation on box sets with a known answer ------------------------------
+STRIDES = [4, 8, 16, 32, 64]
+PAPER_RATIOS = [0.5, 1.0, 2.0]
+#: The tiny configs' anchors: 16..256 on P2..P6, centred at the grid origin.
+CONFIG_FINEST = 16.0
+
+
+def squares(sides, count=40, seed=0):
+    """``count`` boxes per side length, centred on random stride-4 grid points."""
+    gen = torch.Generator().manual_seed(seed)
+    out = []
+    for side in sides:
+        centre = torch.randint(20, 80, (count, 2), generator=gen).double() * 4
+        out.append(torch.cat([centre - side / 2, centre + side / 2], 1))
+    return torch.cat(out)
+
+
+def run(boxes, pos_thr=0.7):
+    centres = [torch.zeros(2, dtype=torch.float64)] * len(STRIDES)
+    config = candidate_anchors(centres, CONFIG_FINEST, STRIDES, PAPER_RATIOS)
+    config_best = best_anchor_iou(boxes, config, STRIDES).max(1).values
+    return config_best, recommend(boxes, config_best, CONFIG_FINEST, centres, STRIDES,
+                                  pos_thr, PAPER_RATIOS)
+
+
+def below(best, boxes, lo, hi, pos_thr=0.7):
+    size = ((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])).sqrt()
+    sel = (size >= lo) & (size < hi)
+    return float((best[sel] < pos_thr).double().mean())
+
+
+def test_a_config_that_is_already_right_is_kept():
+    boxes = squares([16, 32, 64, 128, 256])  # each one anchor exactly, on the grid
+    config_best, pick = run(boxes)
+    assert pick.keep_config and pick.finest == CONFIG_FINEST and pick.ratios == PAPER_RATIOS
+    assert torch.equal(pick.best_iou, config_best)
+
+
+def test_two_scale_modes_gain_without_losing_a_size_group():
+    """Boxes of 11 px and 180 px: the 16..256 anchors miss both modes at IoU 0.7."""
+    boxes = squares([11, 180])
+    config_best, pick = run(boxes)
+    assert not pick.keep_config
+    assert float((pick.best_iou >= 0.7).double().mean()) > float((config_best >= 0.7).double().mean())
+    for lo, hi in ((0, 32), (96, 1e9)):
+        assert below(pick.best_iou, boxes, lo, hi) <= below(config_best, boxes, lo, hi)
+
+
+def test_a_gain_elsewhere_never_takes_the_small_objects_positive_anchors():
+    """Many 45 px boxes, which 16..256 anchors miss, and a few 16 px boxes they match:
+    a finest size near 45 / 2^k would match more boxes overall but leave the 16 px
+    boxes without a positive anchor, so it is not recommended."""
+    boxes = torch.cat([squares([16], count=20), squares([45], count=200, seed=1)])
+    config_best, pick = run(boxes)
+    assert below(config_best, boxes, 0, 32) == 0.0
+    assert below(pick.best_iou, boxes, 0, 32) == 0.0
+
+
+def test_elongated_boxes_get_ratios_of_their_shape():
+    """Boxes 4x as high as wide, which no 1:2..2:1 anchor of any size matches at IoU 0.7
+    (at best 0.55): the recommendation's ratios centre on 4."""
+    base = squares([40, 80], count=60)
+    centre = (base[:, :2] + base[:, 2:]) / 2
+    side = (base[:, 2] - base[:, 0])[:, None]
+    half = torch.cat([side / (2 * 4 ** 0.5), side * 4 ** 0.5 / 2], 1)
+    boxes = torch.cat([centre - half, centre + half], 1)
+    config_best, pick = run(boxes)
+    assert not pick.keep_config and pick.ratios == [2.0, 4.0, 8.0]
+    assert float((pick.best_iou >= 0.7).double().mean()) > float((config_best >= 0.7).double().mean())
