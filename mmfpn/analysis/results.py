@@ -50,6 +50,27 @@ def demo_table(results: dict) -> str:
     return '\n'.join(lines)
 
 
+def seeds_table(rows: List[dict]) -> str:
+    """Rows run with several seeds: ``mean (min-max)`` of each metric, then the paper's.
+
+    Each row: ``{'row': '3(c)', 'config': path, 'seeds': {seed: metrics}}``.
+    """
+    names = tuple(next(iter(rows[0]['seeds'].values())))
+    lines = ['| paper row | config | seeds | ' + ' | '.join(f'{n} mean (min-max) [paper]'
+                                                          for n in names) + ' |',
+             '|' + '---|' * (len(names) + 3)]
+    for r in rows:
+        paper = PAPER_TABLES[f'table{r["row"][0]}'][r['row'][-2]][1]
+        cells = []
+        for n in names:
+            values = [m[n] for m in r['seeds'].values()]
+            cells.append(f'{sum(values) / len(values):.1f} ({min(values):.1f}-{max(values):.1f})'
+                         f' [{paper[n]:.1f}]')
+        lines.append(f'| {r["row"]} | `{config_name(r["config"])}` | '
+                     f'{", ".join(map(str, r["seeds"]))} | ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
+
+
 def _block(name: str) -> Tuple[str, str]:
     return f'<!-- results:{name} -->', f'<!-- /results:{name} -->'
 
@@ -63,6 +84,8 @@ def sync_readme(text: str, results: dict) -> str:
     """
     bodies = {table: markdown_table(table_rows(results, table)) for table in results['tiny']}
     bodies['demo'] = demo_table(results)
+    if results.get('trees'):
+        bodies['trees'] = seeds_table(results['trees'])
     for name, body in bodies.items():
         start, end = _block(name)
         pattern = re.compile(re.escape(start) + r'.*?' + re.escape(end), re.S)
@@ -73,9 +96,15 @@ def sync_readme(text: str, results: dict) -> str:
 
 
 def metafile_metrics(results: dict) -> Dict[str, Dict[str, float]]:
-    """``{model name: {metafile metric: value}}`` of every tiny table row."""
-    return {config_name(r['config']): {METAFILE_METRICS[k]: v for k, v in r['metrics'].items()}
-            for rows in results['tiny'].values() for r in rows}
+    """``{model name: {metafile metric: value}}`` of every tiny table row and every
+    tree-crown row (the mean over its seeds)."""
+    out = {config_name(r['config']): {METAFILE_METRICS[k]: v for k, v in r['metrics'].items()}
+           for rows in results['tiny'].values() for r in rows}
+    for r in results.get('trees', []):  # the mean over seeds
+        seeds = list(r['seeds'].values())
+        out[config_name(r['config'])] = {
+            METAFILE_METRICS[k]: round(sum(m[k] for m in seeds) / len(seeds), 1) for k in seeds[0]}
+    return out
 
 
 def sync_metafile(text: str, results: dict) -> str:
