@@ -53,8 +53,13 @@ def one_train_step(model: torch.nn.Module, cfg: Config, image_size=(96, 128)) ->
     model.init_weights()
     model.train()
     num_classes = cfg.model.roi_head.bbox_head.num_classes if 'roi_head' in cfg.model else 2
+    # mmdet's demo_mm_inputs draws labels from [1, num_classes): a one-class model
+    # (the tree crowns) gets label 0 here.
     packed = demo_mm_inputs(2, [[3, *image_size]] * 2, num_items=[3, 2],
-                            num_classes=num_classes, with_mask=False)
+                            num_classes=max(num_classes, 2), with_mask=False)
+    if num_classes == 1:
+        for sample in packed['data_samples']:
+            sample.gt_instances.labels.zero_()
     if cfg.model.type == 'FastRCNN':  # trained on fixed proposals
         gen = torch.Generator().manual_seed(0)
         for sample in packed['data_samples']:
