@@ -30,7 +30,7 @@ demo: setup data
 test: setup
 	$(PY) -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 
-# The inner loop: everything but the end-to-end runs (about 2 minutes on 2 cores).
+# The inner loop: everything but the end-to-end runs.
 test-fast: setup
 	$(PY) -m pytest -m "not slow and not accuracy"
 
