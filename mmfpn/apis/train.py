@@ -68,11 +68,11 @@ def train(cfg: Config) -> None:
         TrainingStopped: the run failed (a broken image mid-epoch, a full disk...);
             the message says where, and from which checkpoint to resume.
     """
-    runner = build_runner(cfg)
     if int(os.environ.get('RANK', '0')) != 0:
-        runner.train()
+        build_runner(cfg).train()
         return
-    with work_dir_lock(cfg.work_dir):
+    with work_dir_lock(cfg.work_dir):  # before the runner writes its logs into the dir
+        runner = build_runner(cfg)
         try:
             runner.train()
         except Exception as err:

@@ -53,6 +53,7 @@ def test_a_second_training_on_one_work_dir_is_refused(in_tiny):
         message = refusal('train', [TINY_CONFIG, '--work-dir', work])
     assert f"another training run (pid {os.getpid()}) is using the work dir '{work}'" in message
     assert 'give this run its own --work-dir' in message
+    assert sorted(p.name for p in work.iterdir()) == ['.mmfpn-train.lock']  # nothing written
 
 
 @pytest.mark.parametrize('flags,message', [
