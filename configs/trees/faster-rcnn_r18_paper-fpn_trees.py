@@ -5,7 +5,7 @@
 _base_ = [
     '../_base_/models/faster-rcnn_r50_paper-fpn.py',
     '../_base_/datasets/trees.py',
-    '../_base_/schedules/tiny.py',
+    '../_base_/schedules/trees.py',
     '../_base_/default_runtime.py',
 ]
 d = 64
@@ -22,14 +22,6 @@ model = dict(
     train_cfg=dict(rpn_proposal=dict(nms_pre=1000, max_per_img=1000),
                    rcnn=dict(sampler=dict(num=128))),
     test_cfg=dict(rpn=dict(nms_pre=1000, max_per_img=300)))
-
-# 61 training tiles: 30 epochs give about the tiny schedule's 480 iterations (batch 4).
-max_epochs = 30
-train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=200),
-    dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[25], gamma=0.1),
-]
 default_hooks = dict(logger=dict(interval=20),
                      checkpoint=dict(interval=10, max_keep_ckpts=2, save_last=True))
 log_processor = dict(window_size=20)
