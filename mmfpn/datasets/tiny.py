@@ -4,6 +4,14 @@ Objects range from about 6 px to 200 px (COCO small < 32^2 <= medium < 96^2 <=
 large), drawn over a textured background with unlabelled clutter and partial
 occlusion. It is written in COCO format so that mmdet's ``CocoDataset`` and
 ``CocoMetric`` read it unchanged; it is generated on first use, never committed.
+
+Each object carries its *visible* mask as COCO RLE (``segmentation``): the pixels
+its shape covers at least half (anti-aliased edges) minus what objects drawn later
+cover. Masks are rendered beside the image, from the same shapes, and consume no
+random numbers, so images, boxes and areas are those of the box-only set (format
+1); ``bbox`` stays the shape's nominal box (the drawing spills over it by at most one
+pixel, and the mask says so) and ``area`` the box area, also where occlusion leaves a
+smaller visible mask.
 """
 import fcntl
 import json
@@ -15,6 +23,7 @@ from typing import Dict, List, Tuple
 
 import cv2
 import numpy as np
+import pycocotools.mask as mask_util
 from mmengine.config import Config
 
 from mmfpn.config.load import config_datasets
@@ -29,6 +38,9 @@ METAINFO = dict(classes=CLASSES, palette=PALETTE)
 #: (probability, min size, max size) of the COCO size groups, sizes = sqrt(area).
 SIZE_GROUPS = ((0.40, 6, 32), (0.32, 32, 96), (0.28, 96, 200))
 MAX_OVERLAP = 0.35  # largest fraction of a box that larger boxes under it cover
+#: The annotation format, in ``info.format`` of each file: 2 added the masks.
+#: :func:`ensure_tiny` regenerates a set written in another format.
+FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -50,7 +62,7 @@ def _background(rng: np.random.Generator, size: int) -> np.ndarray:
 
 
 def _draw_shape(img: np.ndarray, cls: int, box: Tuple[int, int, int, int],
-                color: Tuple[int, int, int]) -> None:
+                color: Tuple[int, ...]) -> None:
     x, y, w, h = box
     if cls == 0:
         cv2.ellipse(img, (x + w // 2, y + h // 2), (max(w // 2, 1), max(h // 2, 1)),
@@ -64,6 +76,19 @@ def _draw_shape(img: np.ndarray, cls: int, box: Tuple[int, int, int, int],
         t = max(w // 4, 1), max(h // 4, 1)
         cv2.rectangle(img, (x + w // 2 - t[0] // 2 - 1, y), (x + w // 2 + t[0] // 2, y + h - 1), color, -1)
         cv2.rectangle(img, (x, y + h // 2 - t[1] // 2 - 1), (x + w - 1, y + h // 2 + t[1] // 2), color, -1)
+
+
+def _shape_mask(cls: int, box: Tuple[int, int, int, int], size: int) -> np.ndarray:
+    """(size, size) bool: the pixels the shape's anti-aliased drawing covers at least half."""
+    canvas = np.zeros((size, size), np.uint8)
+    _draw_shape(canvas, cls, box, (255, ))
+    return canvas >= 128
+
+
+def encode_mask(mask: np.ndarray) -> Dict:
+    """A (H, W) bool mask as COCO compressed RLE with a JSON-safe ``counts`` string."""
+    rle = mask_util.encode(np.asfortranarray(mask.astype(np.uint8)))
+    return dict(size=[int(v) for v in rle['size']], counts=rle['counts'].decode('ascii'))
 
 
 def _clutter(rng: np.random.Generator, img: np.ndarray) -> None:
@@ -91,7 +116,8 @@ def _overlap(box: Tuple[int, int, int, int], others: List[Tuple[int, int, int, i
 
 
 def make_scene(rng: np.random.Generator, spec: TinySpec) -> Tuple[np.ndarray, List[Dict]]:
-    """One image and its annotations (``bbox`` as COCO ``[x, y, w, h]``)."""
+    """One image and its annotations (``bbox`` as COCO ``[x, y, w, h]``, ``segmentation``
+    the visible mask as RLE)."""
     size = spec.image_size
     img = _background(rng, size)
     _clutter(rng, img)
@@ -107,6 +133,7 @@ def make_scene(rng: np.random.Generator, spec: TinySpec) -> Tuple[np.ndarray, Li
     # ones, never buried under them.
     sizes.sort(key=lambda wh: -wh[0] * wh[1])
     boxes: List[Tuple[int, int, int, int]] = []
+    masks: List[np.ndarray] = []
     anns = []
     for w, h in sizes:
         for _attempt in range(20):
@@ -118,9 +145,15 @@ def make_scene(rng: np.random.Generator, spec: TinySpec) -> Tuple[np.ndarray, Li
         cls = int(rng.integers(len(CLASSES)))
         color = tuple(int(np.clip(c + rng.integers(-35, 36), 0, 255)) for c in CLASS_COLORS[cls])
         _draw_shape(img, cls, box, color)
+        drawn = _shape_mask(cls, box, size)
+        for mask in masks:  # what this object covers is no longer visible below it
+            mask &= ~drawn
+        masks.append(drawn)
         boxes.append(box)
         anns.append(dict(category_id=cls + 1, bbox=[float(v) for v in box],
                          area=float(w * h), iscrowd=0))
+    for ann, mask in zip(anns, masks):
+        ann['segmentation'] = encode_mask(mask)
     return img, anns
 
 
@@ -150,14 +183,25 @@ def generate(root: str, spec: TinySpec = TinySpec()) -> Dict[str, str]:
         ann_file = osp.join(root, 'annotations', f'instances_{split}.json')
         tmp = ann_file + '.tmp'
         with open(tmp, 'w') as f:
-            json.dump(dict(images=images, annotations=annotations, categories=categories), f)
+            json.dump(dict(info=dict(format=FORMAT), images=images, annotations=annotations,
+                           categories=categories), f)
         os.replace(tmp, ann_file)  # the annotation file appears last, complete
         out[split] = ann_file
     return out
 
 
+def _current(ann_file: str) -> bool:
+    """Whether ``ann_file`` exists and was written in :data:`FORMAT`."""
+    try:
+        with open(ann_file) as f:
+            return json.load(f).get('info', {}).get('format') == FORMAT
+    except (OSError, ValueError):
+        return False
+
+
 def ensure_tiny(root: str = TINY_ROOT, spec: TinySpec = TinySpec()) -> Dict[str, str]:
-    """Generate the dataset unless both annotation files already exist.
+    """Generate the dataset unless both annotation files exist in the current
+    :data:`FORMAT` (a set written by an older version is regenerated).
 
     Safe to call from several processes at once (distributed ranks): one
     generates under a file lock while the others wait for it.
@@ -166,7 +210,7 @@ def ensure_tiny(root: str = TINY_ROOT, spec: TinySpec = TinySpec()) -> Dict[str,
     os.makedirs(root, exist_ok=True)
     with open(osp.join(root, '.lock'), 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if all(osp.exists(f) for f in files.values()):
+        if all(_current(f) for f in files.values()):
             return files
         return generate(root, spec)
 
