@@ -1,7 +1,8 @@
 """mmfpn: Feature Pyramid Networks for Object Detection (Lin et al., 2017) for mmdet 3.x.
 
-Importing the package only registers: PaperFPN and PaperRoIExtractor (mmdet
-``MODELS``), PaperAnchorGenerator (``TASK_UTILS``), mmfpn's hooks, optim wrapper,
+Importing the package only registers: PaperFPN, PaperRoIExtractor and
+FPNSegmentProposalHead (mmdet ``MODELS``), PaperAnchorGenerator (``TASK_UTILS``),
+SegmProposalMetric (``METRICS``), mmfpn's hooks, optim wrapper,
 model wrapper and the ``'atomic_local'`` file backend; configs choose what runs
 (``configs/_base_/default_runtime.py``). The one process-wide change is torch's
 safe-loading allowlist, extended by exactly the globals mmengine's own checkpoints
@@ -12,9 +13,11 @@ hold, without which no mmengine checkpoint loads on torch >= 2.6
 from mmfpn.deploy import fast  # noqa: F401  (registration)
 from mmfpn.engine import amp, atomic_io, distributed, hooks  # noqa: F401  (registration)
 from mmfpn.engine.compat import allow_mmengine_checkpoint_globals
-from mmfpn.models import PaperAnchorGenerator, PaperFPN, PaperRoIExtractor
+from mmfpn.evaluation import SegmProposalMetric
+from mmfpn.models import FPNSegmentProposalHead, PaperAnchorGenerator, PaperFPN, PaperRoIExtractor
 
 __version__ = '0.1.0'
-__all__ = ['PaperFPN', 'PaperAnchorGenerator', 'PaperRoIExtractor', '__version__']
+__all__ = ['FPNSegmentProposalHead', 'PaperFPN', 'PaperAnchorGenerator', 'PaperRoIExtractor',
+           'SegmProposalMetric', '__version__']
 
 allow_mmengine_checkpoint_globals()

@@ -1,5 +1,6 @@
+from mmfpn.models.dense_heads import FPNSegmentProposalHead
 from mmfpn.models.necks.paper_fpn import PaperFPN
 from mmfpn.models.roi_extractors.paper_roi_extractor import PaperRoIExtractor
 from mmfpn.models.task_modules.paper_anchor_generator import PaperAnchorGenerator
 
-__all__ = ['PaperFPN', 'PaperAnchorGenerator', 'PaperRoIExtractor']
+__all__ = ['FPNSegmentProposalHead', 'PaperFPN', 'PaperAnchorGenerator', 'PaperRoIExtractor']

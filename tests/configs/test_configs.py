@@ -9,7 +9,7 @@ from mmdet.testing import demo_mm_inputs
 from mmengine.config import Config
 from mmengine.structures import InstanceData
 
-from mmfpn.config.load import load_config
+from mmfpn.config.load import innermost_dataset, load_config
 from mmfpn.config.validate import check_model_config
 
 LEAF_CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
@@ -55,8 +55,10 @@ def one_train_step(model: torch.nn.Module, cfg: Config, image_size=(96, 128)) ->
     num_classes = cfg.model.roi_head.bbox_head.num_classes if 'roi_head' in cfg.model else 2
     # mmdet's demo_mm_inputs draws labels from [1, num_classes): a one-class model
     # (the tree crowns) gets label 0 here.
+    with_mask = any(t.get('with_mask') for t in
+                    innermost_dataset(cfg.train_dataloader.dataset)['pipeline'])
     packed = demo_mm_inputs(2, [[3, *image_size]] * 2, num_items=[3, 2],
-                            num_classes=max(num_classes, 2), with_mask=False)
+                            num_classes=max(num_classes, 2), with_mask=with_mask)
     if num_classes == 1:
         for sample in packed['data_samples']:
             sample.gt_instances.labels.zero_()
