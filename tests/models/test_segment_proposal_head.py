@@ -105,3 +105,17 @@ def test_mask_recall_is_one_for_the_ground_truth_itself(tmp_path):
     assert out['AR@100'] == pytest.approx(1.0) and out['AR@1000'] == pytest.approx(1.0)
     assert out['AR_s@1000'] == pytest.approx(1.0)
     assert set(out) == {'AR@100', 'AR@300', 'AR@1000', 'AR_s@1000', 'AR_m@1000', 'AR_l@1000'}
+
+
+def test_a_certain_mask_fills_exactly_its_window():
+    h = head()
+    # pair 2 (5x5 on P3, 40 px windows), row 2, column 1: centre (12, 20)
+    windows = h._window_boxes(torch.tensor([2 * 32 * 32 + 2 * 16 + 1]),
+                              [(32, 32), (32, 32), (16, 16)])
+    assert windows.tolist() == [[-8.0, 0.0, 32.0, 40.0]]
+    logits = torch.full((1, 14, 14), 10.0)
+    result = h.paste(torch.ones(1), logits, torch.tensor([[8., 16., 24., 40.]]),
+                     dict(img_shape=(64, 64)), rescale=False)
+    mask = mask_util.decode(result.masks[0])
+    assert mask.sum() == 16 * 24 and mask[16:40, 8:24].all()
+    assert result.bboxes.tolist() == [[8.0, 16.0, 24.0, 40.0]]
