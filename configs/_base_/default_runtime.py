@@ -5,7 +5,9 @@
 #   - RNGStateHook: random generator states travel with each checkpoint, so a resumed
 #     run reproduces the uninterrupted one;
 #   - checkpoints are written atomically (temporary file + rename: a crash mid-save
-#     leaves the previous file whole) by mmfpn's 'atomic_local' file backend.
+#     leaves the previous file whole) by mmfpn's 'atomic_local' file backend, and so
+#     is the last_checkpoint pointer that --resume reads (AtomicCheckpointHook).
 _base_ = 'mmdet::_base_/default_runtime.py'
 custom_hooks = [dict(type='FiniteLossHook'), dict(type='RNGStateHook')]
-default_hooks = dict(checkpoint=dict(backend_args=dict(backend='atomic_local')))
+default_hooks = dict(checkpoint=dict(type='AtomicCheckpointHook',
+                                     backend_args=dict(backend='atomic_local')))

@@ -1,12 +1,20 @@
 """Training hooks for reliability."""
 import math
+import os
+import os.path as osp
 import random
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 import torch
-from mmengine.hooks import Hook
+from mmengine.dist import is_main_process
+from mmengine.hooks import CheckpointHook, Hook
 from mmengine.registry import HOOKS
+
+from mmfpn.engine.work_dir import POINTER
+
+#: Where :class:`AtomicCheckpointHook` lets mmengine write the pointer first.
+STAGING = '.mmfpn-staging'
 
 
 class NonFiniteLossError(RuntimeError):
@@ -70,3 +78,40 @@ class RNGStateHook(Hook):
         kind, keys, pos, has_gauss, cached = rng['numpy']
         np.random.set_state((kind, np.array(keys, dtype=np.uint32), pos, has_gauss, cached))
         torch.set_rng_state(rng['torch'])
+
+
+class _StagedRunner:
+    """The runner, with ``work_dir`` pointing at a staging directory."""
+
+    def __init__(self, runner, work_dir: str) -> None:
+        self._runner = runner
+        self.work_dir = work_dir
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._runner, name)
+
+
+@HOOKS.register_module()
+class AtomicCheckpointHook(CheckpointHook):
+    """mmengine's ``CheckpointHook`` whose ``last_checkpoint`` pointer is replaced whole.
+
+    mmengine 0.10.7 writes the pointer with a plain ``open(work_dir/last_checkpoint,
+    'w')`` after each checkpoint: a crash inside that write leaves a truncated path.
+    Here mmengine's own method runs unchanged against a runner whose ``work_dir`` is
+    ``work_dir/.mmfpn-staging``, so its plain write lands there, and the pointer is
+    then published through the hook's file backend (``'atomic_local'`` in mmfpn's
+    runtime: temporary file and rename). The pointer under ``work_dir`` always names
+    a checkpoint that was completely written. ``type='CheckpointHook'`` in a config
+    restores mmengine's behaviour.
+    """
+
+    def _save_checkpoint_with_step(self, runner, step: int, meta: dict) -> None:
+        staging = osp.join(runner.work_dir, STAGING)
+        if is_main_process():
+            os.makedirs(staging, exist_ok=True)
+        super()._save_checkpoint_with_step(_StagedRunner(runner, staging), step, meta)
+        if is_main_process():
+            staged = osp.join(staging, POINTER)
+            with open(staged) as f:
+                self.file_backend.put_text(f.read(), osp.join(runner.work_dir, POINTER))
+            os.remove(staged)

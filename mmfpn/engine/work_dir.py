@@ -5,10 +5,10 @@
   checkpoint was written, or a checkpoint deleted by hand, then fails the resume or
   takes the wrong file. Here the pointer is used only when it names a complete
   checkpoint; otherwise the newest complete checkpoint of the work dir is taken,
-  and the log says which and why. (mmengine 0.10.7 writes the pointer with a plain
-  ``open`` inside ``CheckpointHook._save_checkpoint_with_step``, which no backend
-  reaches; rather than copying that method, the reader does not trust the pointer.
-  Checkpoints themselves are written atomically, :mod:`mmfpn.engine.atomic_io`.)
+  and the log says which and why. (The pointer itself is replaced whole by
+  :class:`mmfpn.engine.hooks.AtomicCheckpointHook`, checkpoints by
+  :mod:`mmfpn.engine.atomic_io`; the reader still checks, for work dirs written
+  by plain mmengine or edited by hand.)
 * :func:`work_dir_lock`: one training run per work dir. A second ``tools/train.py``
   on the same ``--work-dir`` would interleave checkpoints and the pointer with the
   first; it is refused, naming the process that holds the dir.

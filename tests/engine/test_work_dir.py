@@ -58,3 +58,39 @@ def test_a_second_run_on_the_same_work_dir_is_refused(tmp_path):
                 pass
     with work_dir_lock(str(tmp_path)):  # released when the first run ends
         pass
+
+
+def test_the_pointer_is_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
+    """A failure while the pointer is published leaves the previous pointer, which
+    names a complete checkpoint; mmengine's own hook would leave the new path."""
+    from mmengine.fileio import get_file_backend
+    from mmengine.logging import MessageHub
+
+    from mmfpn.engine.hooks import AtomicCheckpointHook
+
+    class Runner:
+        work_dir = str(tmp_path)
+        message_hub = MessageHub.get_instance('pointer-test')
+
+        def save_checkpoint(self, out_dir, filename, *args, **kwargs):
+            torch.save({'step': filename}, os.path.join(out_dir, filename))
+
+    hook = AtomicCheckpointHook(interval=1, backend_args=dict(backend='atomic_local'))
+    hook.out_dir = str(tmp_path)
+    hook.file_backend = get_file_backend(str(tmp_path), backend_args=hook.backend_args)
+    hook._save_checkpoint_with_step(Runner(), 1, {})
+    assert (tmp_path / 'last_checkpoint').read_text() == str(tmp_path / 'epoch_1.pth')
+
+    def crash(*args, **kwargs):
+        raise OSError('killed while publishing the pointer')
+    monkeypatch.setattr(hook.file_backend, 'put_text', crash)
+    with pytest.raises(OSError, match='killed'):
+        hook._save_checkpoint_with_step(Runner(), 2, {})
+    assert (tmp_path / 'last_checkpoint').read_text() == str(tmp_path / 'epoch_1.pth')
+    assert resume_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_1.pth')
+
+
+def test_a_training_run_publishes_the_pointer(trained_run):
+    work = trained_run[0]
+    assert (work / 'last_checkpoint').read_text() == str(work / 'epoch_2.pth')
+    assert not (work / '.mmfpn-staging' / 'last_checkpoint').exists()
