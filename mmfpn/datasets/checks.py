@@ -118,8 +118,16 @@ def check_data(cfg: Config, verify_images_up_to: int = 5000) -> None:
             concatenate"); a training set has no usable image; image files are
             missing or broken (every file is checked to exist and to have an intact
             image header and end, :func:`image_file_problem`; up to
-            ``verify_images_up_to`` of them are also decoded).
+            ``verify_images_up_to`` of them are also decoded); the model trains
+            on masks (:func:`model_needs_masks`) and the training pipeline does not
+            load them, or a pipeline loads masks from a file whose objects have none.
     """
+    train = dict(config_datasets(cfg)).get('train_dataloader')
+    if model_needs_masks(cfg.model) and train is not None and not _loads_masks(train):
+        raise ConfigError(
+            'the model trains on instance masks (a mask head or FPNSegmentProposalHead) but '
+            'the training pipeline does not load them: use dict(type="LoadAnnotations", '
+            'with_bbox=True, with_mask=True), as configs/_base_/datasets/tiny_masks.py')
     loaded = {}  # val and test usually share a file; COCO's train JSON is ~450 MB
     for key, dataset in config_datasets(cfg):
         ann = ann_path(dataset)
@@ -133,6 +141,40 @@ def check_data(cfg: Config, verify_images_up_to: int = 5000) -> None:
                 loaded[ann] = json.load(f)
         check_class_names(dataset, ann, loaded[ann])
         check_annotations(key, dataset, ann, loaded[ann], verify_images_up_to)
+        if _loads_masks(dataset):
+            check_masks(ann, loaded[ann])
+
+
+def model_needs_masks(model: dict) -> bool:
+    """Whether a model config trains on instance masks: a ``mask_head`` anywhere, or
+    an ``FPNSegmentProposalHead``."""
+    if isinstance(model, dict):
+        return (model.get('type') == 'FPNSegmentProposalHead' or bool(model.get('mask_head'))
+                or any(model_needs_masks(v) for v in model.values()))
+    if isinstance(model, (list, tuple)):
+        return any(model_needs_masks(v) for v in model)
+    return False
+
+
+def _loads_masks(dataset: dict) -> bool:
+    return any(t.get('type') == 'LoadAnnotations' and t.get('with_mask')
+               for t in dataset.get('pipeline') or [])
+
+
+def check_masks(ann_file: str, coco: dict) -> None:
+    """Every non-crowd object of ``ann_file`` has a ``segmentation``.
+
+    Raises:
+        ConfigError: naming how many have none and the first one's id.
+    """
+    missing = [a['id'] for a in coco.get('annotations', [])
+               if not a.get('iscrowd') and not a.get('segmentation')]
+    if missing:
+        raise ConfigError(
+            f'{ann_file}: {len(missing)} of {len(coco["annotations"])} objects have no '
+            f'"segmentation" (first: annotation id {missing[0]}), and the pipeline loads '
+            'masks (with_mask=True): train a box-only model on this set, or add the masks '
+            '(COCO polygons or RLE) to the annotation file')
 
 
 def _image_dir(dataset: dict) -> str:

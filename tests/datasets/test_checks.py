@@ -139,3 +139,31 @@ def test_images_without_objects_are_kept_and_train(data):
     batch = model.data_preprocessor(pseudo_collate([dataset[negative], dataset[0]]), True)
     total, _ = model.parse_losses(model(**batch, mode='loss'))
     assert torch.isfinite(total)
+
+
+SEG_CONFIG = 'configs/tiny/seg-proposal_r18_paper-fpn-dual_tiny.py'
+
+
+def mask_config(root):
+    from helpers import ROOT
+    cfg = Config.fromfile(f'{ROOT}/{SEG_CONFIG}')
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[key].dataset.data_root = str(root) + '/'
+    return cfg
+
+
+def test_a_mask_model_on_a_set_without_masks_is_refused_naming_the_fix(data):
+    root, _ = data
+    cfg = mask_config(root)
+    check_data(cfg)  # the tiny set has masks
+
+    def drop_masks(coco):
+        for ann in coco['annotations']:
+            del ann['segmentation']
+    edit_train(root, drop_masks)
+    with pytest.raises(ConfigError, match=r'objects have no "segmentation" \(first: annotation '
+                                          r'id 1\).*train a box-only model'):
+        check_data(cfg)
+    cfg.train_dataloader.dataset.pipeline[1].with_mask = False
+    with pytest.raises(ConfigError, match='does not load them: use .*with_mask=True'):
+        check_data(cfg)
