@@ -20,4 +20,5 @@ model = dict(
 # mmfpn's runtime choices (configs/_base_/default_runtime.py), which a second base
 # cannot bring in beside mmdet's runtime.
 custom_hooks = [dict(type='FiniteLossHook'), dict(type='RNGStateHook')]
-default_hooks = dict(checkpoint=dict(backend_args=dict(backend='atomic_local')))
+default_hooks = dict(checkpoint=dict(type='AtomicCheckpointHook',
+                                     backend_args=dict(backend='atomic_local')))

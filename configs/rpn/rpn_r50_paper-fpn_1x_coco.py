@@ -8,4 +8,5 @@ model = dict(
     rpn_head=dict(anchor_generator=dict(_delete_=True, type='PaperAnchorGenerator')),
     test_cfg=dict(rpn=dict(nms=dict(split_thr=0))))  # per level: same boxes, faster
 custom_hooks = [dict(type='FiniteLossHook'), dict(type='RNGStateHook')]
-default_hooks = dict(checkpoint=dict(backend_args=dict(backend='atomic_local')))
+default_hooks = dict(checkpoint=dict(type='AtomicCheckpointHook',
+                                     backend_args=dict(backend='atomic_local')))

@@ -157,7 +157,7 @@ def _convert(node: dict) -> dict:
 
 #: mmfpn's training and test hooks: they change how a run is supervised, not
 #: what the model computes, so the exported config leaves them out.
-MMFPN_HOOKS = ('FiniteLossHook', 'RNGStateHook', 'FastInferenceHook')
+MMFPN_HOOKS = ('FiniteLossHook', 'RNGStateHook', 'FastInferenceHook', 'AtomicCheckpointHook')
 MMFPN_ONLY = (*CONVERTERS, *MMFPN_HOOKS, 'CPUDistributedDataParallel')
 
 
@@ -174,6 +174,8 @@ def to_mmdet_config(cfg: Config) -> Config:
     checkpoint_hook = out.get('default_hooks', {}).get('checkpoint', {})
     if (checkpoint_hook.get('backend_args') or {}).get('backend') == 'atomic_local':
         del checkpoint_hook['backend_args']  # mmfpn's atomic writes: mmengine's plain ones
+    if checkpoint_hook.get('type') == 'AtomicCheckpointHook':
+        checkpoint_hook['type'] = 'CheckpointHook'
     hooks = [h for h in out.get('custom_hooks', []) if h.get('type') not in MMFPN_HOOKS]
     if hooks:
         out['custom_hooks'] = hooks

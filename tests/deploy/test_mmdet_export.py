@@ -129,6 +129,31 @@ def test_export_drops_mmfpn_hooks_and_refuses_other_mmfpn_parts():
     assert cfg.default_hooks.checkpoint.backend_args == dict(backend='atomic_local')
     stock = to_mmdet_config(cfg)
     assert 'custom_hooks' not in stock and 'backend_args' not in stock.default_hooks.checkpoint
+    assert stock.default_hooks.checkpoint.type == 'CheckpointHook'
     cfg.model_wrapper_cfg = dict(type='CPUDistributedDataParallel')
     with pytest.raises(ExportError, match='model_wrapper_cfg uses CPUDistributedDataParallel'):
         to_mmdet_config(cfg)
+
+
+def test_a_mask_rcnn_exports_to_the_same_boxes_and_masks(tmp_path):
+    """Mask R-CNN with PaperRoIExtractor on boxes and masks: the stock model built from
+    the exported config, given the same weights, returns the same boxes and masks."""
+    from mmdet.registry import MODELS
+    from mmdet.testing import demo_mm_inputs
+    from mmengine.registry import init_default_scope
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/tiny/mask-rcnn_r18_paper-fpn_tiny.py'))
+    stock_cfg = to_mmdet_config(cfg)
+    assert stock_cfg.model.roi_head.mask_roi_extractor.type == 'SingleRoIExtractor'
+    init_default_scope('mmdet')
+    torch.manual_seed(0)
+    ours = MODELS.build(cfg.model).eval()
+    ours.init_weights()
+    stock = MODELS.build(stock_cfg.model).eval()
+    stock.load_state_dict(ours.state_dict())
+    packed = demo_mm_inputs(1, [[3, 160, 160]], num_items=[0], with_mask=False)
+    with torch.no_grad():
+        a, = ours.test_step(packed)
+        b, = stock.test_step(packed)
+    assert len(a.pred_instances) > 0
+    torch.testing.assert_close(a.pred_instances.bboxes, b.pred_instances.bboxes)
+    assert torch.equal(a.pred_instances.masks, b.pred_instances.masks)
