@@ -266,8 +266,8 @@ class FPNSegmentProposalHead(BaseModule):
         ``labels`` (all 0), in the original image when ``rescale``."""
         scores, masks = self(x)
         sizes = [s.shape[-2:] for s in scores]
-        return [self.predict_single([s[i] for s in scores], [k[i] for k in masks], sizes,
-                                    sample.metainfo, rescale)
+        return [self.paste(*self.select([s[i] for s in scores], [k[i] for k in masks], sizes),
+                           sample.metainfo, rescale)
                 for i, sample in enumerate(batch_data_samples)]
 
     def select(self, scores: Sequence[Tensor], masks: Sequence[Tensor],
@@ -295,12 +295,6 @@ class FPNSegmentProposalHead(BaseModule):
         logits = torch.cat([k.flatten(1).t() for k in masks])[all_index[keep]]
         return (all_scores[keep], logits.view(-1, self.mask_size, self.mask_size),
                 windows[keep])
-
-    def predict_single(self, scores: Sequence[Tensor], masks: Sequence[Tensor],
-                       sizes: Sequence[Tuple[int, int]], img_meta: dict,
-                       rescale: bool) -> InstanceData:
-        top_scores, logits, windows = self.select(scores, masks, sizes)
-        return self.paste(top_scores, logits, windows, img_meta, rescale)
 
     def paste(self, scores: Tensor, logits: Tensor, windows: Tensor, img_meta: dict,
               rescale: bool, chunk: int = 100) -> InstanceData:
