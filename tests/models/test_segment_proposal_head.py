@@ -119,3 +119,21 @@ def test_a_certain_mask_fills_exactly_its_window():
     mask = mask_util.decode(result.masks[0])
     assert mask.sum() == 16 * 24 and mask[16:40, 8:24].all()
     assert result.bboxes.tolist() == [[8.0, 16.0, 24.0, 40.0]]
+
+
+def test_a_single_scale_head_takes_only_objects_near_its_canonical_size():
+    """The image-pyramid baseline's head: one 5x5 MLP at stride 16, canonical 45.7 px."""
+    sizes = [(8, 8)]
+    at_size, half_octave_up, two_octaves_up = (torch.tensor([[c - r, c - r, c + r, c + r]])
+                                               for c, r in ((72., 22.86), (72., 32.33),
+                                                            (72., 91.43)))
+    narrow = head(strides=(16, ), windows=(5, ), positive_octaves=0.25)
+    wide = head(strides=(16, ), windows=(5, ))
+    # centre 72 = (4 + 0.5) * 16: rows and columns 3..5 within one stride
+    ring = [r * 8 + c for r in (3, 4, 5) for c in (3, 4, 5)]
+    assert (narrow.assign(at_size, sizes)[0] >= 0).nonzero().flatten().tolist() == ring
+    labels = narrow.assign(half_octave_up, sizes)[0]
+    assert (labels >= 0).sum() == 0 and (labels == -2).sum() == 25  # ignored, 2 strides
+    labels = narrow.assign(two_octaves_up, sizes)[0]
+    assert (labels == -1).all()  # an object two octaves off is the background
+    assert (wide.assign(half_octave_up, sizes)[0] >= 0).nonzero().flatten().tolist() == ring

@@ -15,6 +15,10 @@ Choices where the paper is silent (each an argument of :class:`FPNSegmentProposa
   scale ``sqrt(w * h)`` in log scale (so every object within the covered range has
   one pair); objects more than an octave below the finest canonical size are
   ignored (neither positive nor negative), and those above the coarsest go to it.
+  ``positive_octaves`` narrows this for a single-scale model (the image-pyramid
+  baseline): only objects within that many octaves of their pair's canonical size
+  are positive (DeepMask's scale jitter, 2^(+-1/4)); the others are left to the
+  ignore rule below, or are negatives beyond one octave.
   On its pair, the locations whose centre lies within ``center_tolerance`` strides
   of the object's box centre (L-inf; DeepMask's +-16 px at stride 16 is 1) are
   positive; a location claimed by two objects takes the nearer centre.
@@ -95,6 +99,8 @@ class FPNSegmentProposalHead(BaseModule):
         mask_size: Side ``M`` of the predicted masks (14; 28 for 2x resolution).
         object_ratio: Canonical object size over window extent.
         center_tolerance: Positive within this many strides of the object's centre.
+        positive_octaves: Positive only within this many octaves of the pair's
+            canonical size; ``None``: every object has a pair (the pyramid's case).
         num_samples: Locations sampled per image for the losses.
         pos_fraction: Largest share of positives among them.
         loss_mask_weight, loss_score_weight: Weights of the two losses.
@@ -111,6 +117,7 @@ class FPNSegmentProposalHead(BaseModule):
                  mask_size: int = MASK_SIZE,
                  object_ratio: float = OBJECT_RATIO,
                  center_tolerance: float = 1.0,
+                 positive_octaves: Optional[float] = None,
                  num_samples: int = 256,
                  pos_fraction: float = 0.5,
                  loss_mask_weight: float = 1.0,
@@ -126,6 +133,7 @@ class FPNSegmentProposalHead(BaseModule):
         self.windows = tuple(windows)
         self.mask_size = mask_size
         self.center_tolerance = center_tolerance
+        self.positive_octaves = positive_octaves
         self.num_samples = num_samples
         self.pos_fraction = pos_fraction
         self.loss_mask_weight = loss_mask_weight
@@ -172,8 +180,11 @@ class FPNSegmentProposalHead(BaseModule):
         scale = wh.prod(1).sqrt()
         centre = (bboxes[:, :2] + bboxes[:, 2:]) / 2
         octaves = (scale[:, None] / canon[None]).log2()  # (G, P)
-        best = octaves.abs().argmin(1)
+        nearest_octaves, best = octaves.abs().min(1)
         valid = scale >= canon.min() * 2**-IGNORE_OCTAVES
+        positive = valid.clone()
+        if self.positive_octaves is not None:
+            positive &= nearest_octaves <= self.positive_octaves
         out = []
         for p, (_, _, stride, _, _) in enumerate(self.pairs):
             h, w = sizes[p]
@@ -187,7 +198,7 @@ class FPNSegmentProposalHead(BaseModule):
                 near = (octaves[:, p].abs() <= 1.0) & valid
                 ignore = (near[:, None] & (offset <= 2 * self.center_tolerance)).any(0)
                 labels[ignore] = -2
-                pos = (best == p) & valid
+                pos = (best == p) & positive
                 claim = offset.masked_fill(~pos[:, None] | (offset > self.center_tolerance),
                                            float('inf'))
                 nearest, owner = claim.min(0)
