@@ -7,10 +7,11 @@ import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from matplotlib.figure import Figure
+from mmengine.config import Config
 
-from mmfpn.analysis.pictures import read_scalars
+from mmfpn.analysis.pictures import newest_run, read_scalars
 from mmfpn.config.load import mim_path
-from mmfpn.paper import DET_METRICS, RPN_METRICS, TABLE_1, TABLE_2, TABLE_3
+from mmfpn.paper import DET_METRICS, RPN_METRICS, TABLE_1, TABLE_2, TABLE_3, TABLE_6, TIME
 
 
 def final_metrics(work_dir: str) -> Dict[str, float]:
@@ -25,18 +26,34 @@ def final_metrics(work_dir: str) -> Dict[str, float]:
     return {k: 100.0 * v for k, v in metrics.items()}
 
 
+def seconds_per_image(work_dir: str) -> float:
+    """Seconds per image of the last evaluation in ``work_dir``: the mean iteration
+    ``time`` mmengine logged with it, over the run's val batch size."""
+    times = [r['time'] for r in read_scalars(work_dir)
+             if 'time' in r and any(k.startswith('coco/') for k in r)]
+    if not times:
+        raise ValueError(f'no evaluation logged in {work_dir}')
+    cfg = Config.fromfile(osp.join(newest_run(work_dir), 'config.py'))
+    return times[-1] / cfg.val_dataloader.batch_size
+
+
 def metric_names(metrics: Dict[str, float]) -> Tuple[str, ...]:
-    return RPN_METRICS if 'AR@100' in metrics else DET_METRICS
+    """The columns of a table whose first row states ``metrics``."""
+    names = RPN_METRICS if 'AR@100' in metrics else DET_METRICS
+    return names + (TIME, ) if TIME in metrics else names
 
 
 def markdown_table(rows: Sequence[Tuple[str, str, Dict[str, float],
                                         Optional[Dict[str, float]]]]) -> str:
-    """Rows of ``(paper row, config, ours, paper)``; ours beside the paper's value."""
+    """Rows of ``(paper row, config, ours, paper)``; ours beside the paper's value
+    (where the paper states one)."""
     names = metric_names(rows[0][2])
     head = '| paper row | config | ' + ' | '.join(f'{n} ours (paper)' for n in names) + ' |'
     lines = [head, '|' + '---|' * (len(names) + 2)]
     for row, config, ours, paper in rows:
-        cells = [f'{ours.get(n, float("nan")):.1f}' + (f' ({paper[n]:.1f})' if paper else '')
+        digits = {n: 2 if n == TIME else 1 for n in names}
+        cells = [f'{ours.get(n, float("nan")):.{digits[n]}f}'
+                 + (f' ({paper[n]:.{digits[n]}f})' if paper and n in paper else '')
                  for n in names]
         lines.append(f'| {row} | `{config}` | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
@@ -44,8 +61,9 @@ def markdown_table(rows: Sequence[Tuple[str, str, Dict[str, float],
 
 def bar_chart(rows: Sequence[Tuple[str, str, Dict[str, float], Optional[Dict[str, float]]]],
               out_file: str, title: str) -> str:
-    """Grouped bars: one group per metric (overall, small, medium, large), one bar per row."""
-    names = metric_names(rows[0][2])
+    """Grouped bars: one group per metric (overall, small, medium, large), one bar per row
+    (percentages only: seconds per image are left to the table)."""
+    names = tuple(n for n in metric_names(rows[0][2]) if n != TIME)
     fig = Figure(figsize=(10, 4.5), dpi=110)
     ax = fig.subplots()
     width = 0.8 / len(rows)
@@ -88,6 +106,11 @@ TINY_TABLES = {
     '3': [('3(a)', TINY + 'faster-rcnn_r18-c4_tiny.py', TABLE_3['a']),
           ('3(b)', TINY + 'faster-rcnn_r18-c5_tiny.py', TABLE_3['b']),
           ('3(c)', TINY + 'faster-rcnn_r18_paper-fpn_tiny.py', TABLE_3['c'])],
+    '6': [('6(a)', TINY + 'seg-proposal_r18-c4_image-pyramid_tiny.py', TABLE_6['a']),
+          ('6(c)', TINY + 'seg-proposal_r18_paper-fpn-5x5_tiny.py', TABLE_6['c']),
+          ('6(d)', TINY + 'seg-proposal_r18_paper-fpn-7x7_tiny.py', TABLE_6['d']),
+          ('6(e)', TINY + 'seg-proposal_r18_paper-fpn-dual_tiny.py', TABLE_6['e']),
+          ('6(f)', TINY + 'seg-proposal_r18_paper-fpn-dual-2xmask_tiny.py', TABLE_6['f'])],
 }
 
 
@@ -149,8 +172,10 @@ def compare(tables: Dict[str, List[Tuple[str, str, Optional[dict]]]], work_root:
             work_dir = osp.join(work_root, config_name(config))
             if retrain or not evaluated(work_dir):
                 train(config, work_dir)
-            rows.append((row, config_name(config), final_metrics(work_dir),
-                         paper[1] if paper else None))
+            metrics = final_metrics(work_dir)
+            if paper and TIME in paper[1]:
+                metrics[TIME] = seconds_per_image(work_dir)
+            rows.append((row, config_name(config), metrics, paper[1] if paper else None))
         table = markdown_table(rows)
         with open(osp.join(out_dir, f'{name}.md'), 'w') as f:
             f.write(table + '\n')

@@ -10,13 +10,20 @@ from mmdet.apis import inference_detector, init_detector
 from mmdet.registry import VISUALIZERS
 
 
+def newest_run(work_dir: str) -> str:
+    """The ``vis_data`` folder of the newest run in ``work_dir`` (mmengine writes one
+    ``<timestamp>/vis_data/`` per run)."""
+    runs = sorted(d for d in os.listdir(work_dir)
+                  if osp.isfile(osp.join(work_dir, d, 'vis_data', 'scalars.json')))
+    if not runs:
+        raise FileNotFoundError(f'no */vis_data/scalars.json under {work_dir}')
+    return osp.join(work_dir, runs[-1], 'vis_data')
+
+
 def read_scalars(work_dir: str) -> List[Dict]:
     """The training log records of the newest run in ``work_dir`` (mmengine's
     ``vis_data/scalars.json``, one JSON object per line)."""
-    runs = sorted(d for d in os.listdir(work_dir) if osp.isfile(osp.join(work_dir, d, 'vis_data', 'scalars.json')))
-    if not runs:
-        raise FileNotFoundError(f'no */vis_data/scalars.json under {work_dir}')
-    with open(osp.join(work_dir, runs[-1], 'vis_data', 'scalars.json')) as f:
+    with open(osp.join(newest_run(work_dir), 'scalars.json')) as f:
         return [json.loads(line) for line in f if line.strip()]
 
 

@@ -9,14 +9,14 @@ import re
 from typing import Dict, List, Tuple
 
 from mmfpn.analysis.compare import config_name, markdown_table
-from mmfpn.paper import TABLE_1, TABLE_2, TABLE_3
+from mmfpn.paper import TABLE_1, TABLE_2, TABLE_3, TABLE_6
 
 #: mmdet's ``CocoMetric`` key -> the metric name in mim's metafile.
 METAFILE_METRICS = {'bbox_mAP': 'box AP', 'bbox_mAP_50': 'box AP@0.5',
                     'bbox_mAP_s': 'box AP_s', 'bbox_mAP_m': 'box AP_m', 'bbox_mAP_l': 'box AP_l',
                     'AR@100': 'AR@100', 'AR@1000': 'AR@1000', 'AR_s@1000': 'AR_s@1000',
                     'AR_m@1000': 'AR_m@1000', 'AR_l@1000': 'AR_l@1000'}
-PAPER_TABLES = {'table1': TABLE_1, 'table2': TABLE_2, 'table3': TABLE_3}
+PAPER_TABLES = {'table1': TABLE_1, 'table2': TABLE_2, 'table3': TABLE_3, 'table6': TABLE_6}
 
 
 def load_results(path: str) -> dict:
@@ -76,16 +76,16 @@ def _block(name: str) -> Tuple[str, str]:
 
 
 def sync_readme(text: str, results: dict) -> str:
-    """``text`` with each ``<!-- results:NAME -->`` block (``demo``, ``table1``...)
-    rewritten from ``results``.
+    """``text`` with each ``<!-- results:NAME -->`` block (``demo``, ``table1``...,
+    ``trees-table1``...) rewritten from ``results``.
 
     Raises:
         ValueError: a table's block markers are missing.
     """
     bodies = {table: markdown_table(table_rows(results, table)) for table in results['tiny']}
     bodies['demo'] = demo_table(results)
-    if results.get('trees'):
-        bodies['trees'] = seeds_table(results['trees'])
+    for table, rows in results.get('trees', {}).items():
+        bodies[f'trees-{table}'] = seeds_table(rows)
     for name, body in bodies.items():
         start, end = _block(name)
         pattern = re.compile(re.escape(start) + r'.*?' + re.escape(end), re.S)
@@ -98,10 +98,11 @@ def sync_readme(text: str, results: dict) -> str:
 def metafile_metrics(results: dict) -> Dict[str, Dict[str, float]]:
     """``{model name: {metafile metric: value}}`` of every tiny table row and every
     tree-crown row (the mean over its seeds)."""
-    out = {config_name(r['config']): {METAFILE_METRICS[k]: v for k, v in r['metrics'].items()}
+    out = {config_name(r['config']): {METAFILE_METRICS[k]: v for k, v in r['metrics'].items()
+                                      if k in METAFILE_METRICS}
            for rows in results['tiny'].values() for r in rows}
-    for r in results.get('trees', []):  # the mean over seeds
-        seeds = list(r['seeds'].values())
+    for r in (r for rows in results.get('trees', {}).values() for r in rows):
+        seeds = list(r['seeds'].values())  # the mean over seeds
         out[config_name(r['config'])] = {
             METAFILE_METRICS[k]: round(sum(m[k] for m in seeds) / len(seeds), 1) for k in seeds[0]}
     return out

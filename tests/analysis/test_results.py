@@ -56,3 +56,27 @@ def test_demo_states_both_precisions(results):
     for precision in ('fp32', 'amp'):
         assert 0 < stated_demo_metrics(results, precision)['bbox_mAP'] <= 100
         assert results['demo'][precision]['machine'] and results['demo'][precision]['date']
+
+
+def test_a_table6_row_states_seconds_and_only_the_papers_own_numbers():
+    from mmfpn.analysis.compare import markdown_table
+    from mmfpn.paper import TABLE_6
+    ours = {'AR@100': 41.66, 'AR@1000': 45.31, 'AR_s@1000': 46.43, 'AR_m@1000': 45.6,
+            'AR_l@1000': 43.3, 's/img': 0.9177}
+    table = markdown_table([('6(e)', 'seg-proposal_r18_paper-fpn-dual_tiny', ours,
+                             TABLE_6['e'][1])])
+    assert table.splitlines()[0].endswith('| s/img ours (paper) |')
+    # the paper states no AR@100 for Table 6
+    assert table.splitlines()[2] == ('| 6(e) | `seg-proposal_r18_paper-fpn-dual_tiny` | 41.7 | '
+                                     '45.3 (45.7) | 46.4 (31.9) | 45.6 (51.5) | 43.3 (60.8) | '
+                                     '0.92 (0.24) |')
+
+
+def test_seconds_per_image_divide_the_evaluation_time_by_the_val_batch(tmp_path):
+    from mmfpn.analysis.compare import seconds_per_image
+    vis = tmp_path / '20261203_120000' / 'vis_data'
+    vis.mkdir(parents=True)
+    (vis / 'scalars.json').write_text('{"loss": 1.0, "time": 1.1, "step": 1}\n'
+                                      '{"coco/AR@100": 0.4, "time": 3.6, "step": 6}\n')
+    (vis / 'config.py').write_text('val_dataloader = dict(batch_size=4)\n')
+    assert seconds_per_image(str(tmp_path)) == pytest.approx(0.9)
