@@ -1,4 +1,5 @@
-"""Pictures a person looks at after training: detections and the loss curve."""
+"""Pictures a person looks at after training: detections, mask proposals and the loss
+curve."""
 import json
 import os
 import os.path as osp
@@ -6,8 +7,13 @@ from typing import Dict, List, Sequence
 
 from matplotlib.figure import Figure
 import mmcv
+import numpy as np
+import pycocotools.mask as mask_util
+import torch
 from mmdet.apis import inference_detector, init_detector
 from mmdet.registry import VISUALIZERS
+from mmdet.structures import DetDataSample
+from mmengine.structures import InstanceData
 
 
 def newest_run(work_dir: str) -> str:
@@ -63,3 +69,33 @@ def draw_detections(config: str, checkpoint: str, images: Sequence[str], out_dir
                                   pred_score_thr=score_thr, out_file=out_file)
         written.append(out_file)
     return written
+
+
+def draw_mask_proposals(config: str, checkpoint: str, images: Sequence[str], out_file: str,
+                        top_k: int = 20) -> str:
+    """The ``top_k`` best-scored mask proposals of a segment proposal model on each
+    of ``images`` (labelled by rank and score), side by side in one picture; returns
+    ``out_file``."""
+    model = init_detector(config, checkpoint, device='cpu')
+    visualizer = VISUALIZERS.build(dict(type='DetLocalVisualizer', name='mmfpn_proposals',
+                                        alpha=0.45))
+    # one colour per rank: the "class" of a proposal is its rank
+    visualizer.dataset_meta = dict(classes=tuple(f'#{i + 1}' for i in range(top_k)),
+                                   palette='random')
+    panels = []
+    for path in images:
+        pred = inference_detector(model, path).pred_instances[:top_k]
+        rles = [dict(m, counts=m['counts'].encode()) for m in pred.masks]
+        best = InstanceData(masks=torch.from_numpy(mask_util.decode(rles).transpose(2, 0, 1)
+                                                   .astype(bool)),
+                            scores=pred.scores, labels=torch.arange(len(pred)))
+        sample = DetDataSample()
+        sample.pred_instances = best
+        visualizer.add_datasample(osp.basename(path), mmcv.imread(path, channel_order='rgb'),
+                                  data_sample=sample, draw_gt=False, pred_score_thr=0.0)
+        panels.append(visualizer.get_image())
+    height = max(p.shape[0] for p in panels)
+    strip = np.concatenate([np.pad(p, ((0, height - p.shape[0]), (0, 4), (0, 0)),
+                                   constant_values=255) for p in panels], axis=1)
+    mmcv.imwrite(strip[..., ::-1], out_file)
+    return out_file
