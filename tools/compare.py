@@ -1,6 +1,7 @@
 """Train a set of configs (same seed and schedule) and compare them with the paper.
 
     python tools/compare.py --table 1 --table 2 --table 3   # the tiny rows of Tables 1-3
+    python tools/compare.py --table 6                       # Table 6 (segment proposals)
     python tools/compare.py CONFIG [CONFIG ...]      # any configs, no paper column
         [--work-root work_dirs/compare] [--out-dir work_dirs/compare] [--retrain]
 
