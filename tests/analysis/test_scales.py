@@ -4,8 +4,10 @@ import math
 import pytest
 import torch
 
-from mmfpn.analysis.scales import (PAPER_SCALE_TO_ANCHOR, best_anchor_iou, candidate_anchors,
-                                   recommend, resize_factors)
+import numpy as np
+
+from mmfpn.analysis.scales import (MIN_GAIN, PAPER_SCALE_TO_ANCHOR, ScaleReport, best_anchor_iou,
+                                   candidate_anchors, gains, recommend, resize_factors)
 from mmfpn.models import PaperAnchorGenerator
 
 
@@ -106,3 +108,38 @@ def test_elongated_boxes_get_ratios_of_their_shape():
     config_best, pick = run(boxes)
     assert not pick.keep_config and pick.ratios == [2.0, 4.0, 8.0]
     assert float((pick.best_iou >= 0.7).double().mean()) > float((config_best >= 0.7).double().mean())
+
+
+# --- whether a candidate changes enough boxes to be worth training with ---------------
+def test_gains_count_lifted_and_rescued_boxes_net_of_losses():
+    config = np.array([0.8, 0.5, 0.2, 0.1, 0.75])
+    new = np.array([0.8, 0.72, 0.5, 0.25, 0.65])  # one lifted, one lost, one rescued
+    lifted, rescued = gains(config, new, 0.7, 0.3)
+    assert lifted == pytest.approx(0.0) and rescued == pytest.approx(0.2)
+
+
+def report(config_best, new_best):
+    n = len(config_best)
+    return ScaleReport(sizes=np.full(n, 20.0), roi_levels=np.zeros(n, dtype=np.int64),
+                       best_iou=np.asarray(config_best)[:, None], anchor_strides=[4],
+                       pos_iou_thr=0.7, neg_iou_thr=0.3, canonical_scale=112.0,
+                       recommended_sizes=[22.6], recommended_canonical_scale=158.0,
+                       coverage_by_size={}, recommended_best_iou=np.asarray(new_best),
+                       config_ratios=PAPER_RATIOS, recommended_ratios=PAPER_RATIOS)
+
+
+def test_a_small_change_is_shown_but_not_recommended():
+    """5 of 100 boxes lifted to IoU 0.7, none rescued: below MIN_GAIN (10%)."""
+    config_best = np.full(100, 0.5)
+    small = report(config_best, np.where(np.arange(100) < 5, 0.75, 0.5))
+    assert MIN_GAIN == 0.10 and not small.worth_changing
+    assert 'Not recommended: anchor_sizes=[22.6]' in small.text()
+    assert 'lifts 5.0% of the boxes to IoU >= 0.7 and gives 0.0% an anchor' in small.text()
+    large = report(config_best, np.where(np.arange(100) < 10, 0.75, 0.5))
+    assert large.worth_changing and '\nRecommended: anchor_sizes=[22.6]' in large.text()
+
+
+def test_boxes_without_any_anchor_count_as_much_as_boxes_lifted():
+    config_best = np.where(np.arange(100) < 12, 0.1, 0.5)  # 12 boxes with no anchor
+    rescued = report(config_best, np.full(100, 0.5))
+    assert rescued.worth_changing
