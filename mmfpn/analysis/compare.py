@@ -61,9 +61,9 @@ def markdown_table(rows: Sequence[Tuple[str, str, Dict[str, float],
 
 def bar_chart(rows: Sequence[Tuple[str, str, Dict[str, float], Optional[Dict[str, float]]]],
               out_file: str, title: str) -> str:
-    """Grouped bars: one group per metric (overall, small, medium, large), one bar per row
-    (percentages only: seconds per image are left to the table)."""
-    names = tuple(n for n in metric_names(rows[0][2]) if n != TIME)
+    """Grouped bars: one group per metric (overall, small, medium, large) the rows
+    state, one bar per row (percentages only: seconds per image are left to the table)."""
+    names = tuple(n for n in metric_names(rows[0][2]) if n != TIME and n in rows[0][2])
     fig = Figure(figsize=(10, 4.5), dpi=110)
     ax = fig.subplots()
     width = 0.8 / len(rows)
