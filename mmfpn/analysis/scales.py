@@ -154,10 +154,9 @@ class ScaleReport:
             lines += ['', f'Not recommended: {candidate} would {found} That lifts {lifted:.1%} '
                       f'of the boxes to IoU >= {self.pos_iou_thr} and gives {rescued:.1%} an '
                       f'anchor at IoU >= {self.neg_iou_thr} they lack, less than the '
-                      f'{MIN_GAIN:.0%} of the boxes a recommendation needs (on the tree '
-                      'crowns, a change of 3.6% and 6.1% did not raise box AP in training: '
-                      'docs/own_data.md). Keep the config\'s anchors, or train both with the '
-                      'same seed before switching.']
+                      f'{MIN_GAIN:.0%} of the boxes a recommendation needs (a smaller '
+                      'change did not raise box AP in training: docs/own_data.md). Keep the '
+                      'config\'s anchors, or train both with the same seed before switching.']
         return '\n'.join(lines)
 
 
