@@ -110,7 +110,8 @@ TINY_TABLES = {
           ('6(c)', TINY + 'seg-proposal_r18_paper-fpn-5x5_tiny.py', TABLE_6['c']),
           ('6(d)', TINY + 'seg-proposal_r18_paper-fpn-7x7_tiny.py', TABLE_6['d']),
           ('6(e)', TINY + 'seg-proposal_r18_paper-fpn-dual_tiny.py', TABLE_6['e']),
-          ('6(f)', TINY + 'seg-proposal_r18_paper-fpn-dual-2xmask_tiny.py', TABLE_6['f'])],
+          ('6(f)', TINY + 'seg-proposal_r18_paper-fpn-dual-2xmask_tiny.py', TABLE_6['f']),
+          ('6(g)', TINY + 'seg-proposal_r18_paper-fpn-dual-2xmask-2x_tiny.py', TABLE_6['g'])],
 }
 
 

@@ -14,6 +14,8 @@ from mmfpn.paper import TABLE_1, TABLE_2, TABLE_3, TABLE_6
 #: mmdet's ``CocoMetric`` key -> the metric name in mim's metafile.
 METAFILE_METRICS = {'bbox_mAP': 'box AP', 'bbox_mAP_50': 'box AP@0.5',
                     'bbox_mAP_s': 'box AP_s', 'bbox_mAP_m': 'box AP_m', 'bbox_mAP_l': 'box AP_l',
+                    'segm_mAP': 'mask AP', 'segm_mAP_50': 'mask AP@0.5',
+                    'segm_mAP_s': 'mask AP_s', 'segm_mAP_m': 'mask AP_m', 'segm_mAP_l': 'mask AP_l',
                     'AR@100': 'AR@100', 'AR@1000': 'AR@1000', 'AR_s@1000': 'AR_s@1000',
                     'AR_m@1000': 'AR_m@1000', 'AR_l@1000': 'AR_l@1000'}
 PAPER_TABLES = {'table1': TABLE_1, 'table2': TABLE_2, 'table3': TABLE_3, 'table6': TABLE_6}
@@ -71,13 +73,28 @@ def seeds_table(rows: List[dict]) -> str:
     return '\n'.join(lines)
 
 
+def runs_table(runs: List[dict]) -> str:
+    """Single runs with no paper row (e.g. Mask R-CNN): the metrics, seed, machine and date.
+
+    Each run: ``{'config': path, 'seed': int, 'metrics': {...}, 'machine': str, 'date': str}``.
+    """
+    names = tuple(runs[0]['metrics'])
+    lines = ['| config | ' + ' | '.join(names) + ' | seed | machine | date |',
+             '|' + '---|' * (len(names) + 4)]
+    for run in runs:
+        cells = ' | '.join(f'{run["metrics"][n]:.1f}' for n in names)
+        lines.append(f'| `{config_name(run["config"])}` | {cells} | {run["seed"]} | '
+                     f'{run["machine"]} | {run["date"]} |')
+    return '\n'.join(lines)
+
+
 def _block(name: str) -> Tuple[str, str]:
     return f'<!-- results:{name} -->', f'<!-- /results:{name} -->'
 
 
 def sync_readme(text: str, results: dict) -> str:
     """``text`` with each ``<!-- results:NAME -->`` block (``demo``, ``table1``...,
-    ``trees-table1``...) rewritten from ``results``.
+    ``trees-table1``..., ``mask-rcnn``) rewritten from ``results``.
 
     Raises:
         ValueError: a table's block markers are missing.
@@ -86,6 +103,8 @@ def sync_readme(text: str, results: dict) -> str:
     bodies['demo'] = demo_table(results)
     for table, rows in results.get('trees', {}).items():
         bodies[f'trees-{table}'] = seeds_table(rows)
+    if results.get('mask_rcnn'):
+        bodies['mask-rcnn'] = runs_table(results['mask_rcnn'])
     for name, body in bodies.items():
         start, end = _block(name)
         pattern = re.compile(re.escape(start) + r'.*?' + re.escape(end), re.S)
@@ -96,11 +115,12 @@ def sync_readme(text: str, results: dict) -> str:
 
 
 def metafile_metrics(results: dict) -> Dict[str, Dict[str, float]]:
-    """``{model name: {metafile metric: value}}`` of every tiny table row and every
-    tree-crown row (the mean over its seeds)."""
+    """``{model name: {metafile metric: value}}`` of every tiny table row, every Mask R-CNN
+    run and every tree-crown row (the mean over its seeds)."""
+    single = [r for rows in results['tiny'].values() for r in rows]
     out = {config_name(r['config']): {METAFILE_METRICS[k]: v for k, v in r['metrics'].items()
                                       if k in METAFILE_METRICS}
-           for rows in results['tiny'].values() for r in rows}
+           for r in single + results.get('mask_rcnn', [])}
     for r in (r for rows in results.get('trees', {}).values() for r in rows):
         seeds = list(r['seeds'].values())  # the mean over seeds
         out[config_name(r['config'])] = {

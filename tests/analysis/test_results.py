@@ -40,10 +40,11 @@ def test_metafile_states_the_results(results):
     checked = 0
     for model in meta['Models']:
         if model['Name'] in wanted:
-            assert model['Results'][0]['Metrics'] == wanted[model['Name']], model['Name']
+            stated = {k: v for result in model['Results'] for k, v in result['Metrics'].items()}
+            assert stated == wanted[model['Name']], model['Name']
             checked += 1
     rows = [r for rows in results['tiny'].values() for r in rows]
-    rows += [r for rows in results['trees'].values() for r in rows]
+    rows += [r for rows in results['trees'].values() for r in rows] + results.get('mask_rcnn', [])
     assert checked == len(wanted) == len(rows) >= 15 + 2  # every stated row has an entry
     unmeasured = [m['Name'] for m in meta['Models']
                   if m['Name'] not in wanted and ('_tiny' in m['Name'] or '_trees' in m['Name'])]
@@ -75,6 +76,15 @@ def test_a_table6_row_states_seconds_and_only_the_papers_own_numbers():
     assert table.splitlines()[2] == ('| 6(e) | `seg-proposal_r18_paper-fpn-dual_tiny` | 41.7 | '
                                      '45.3 (45.7) | 46.4 (31.9) | 45.6 (51.5) | 43.3 (60.8) | '
                                      '0.92 (0.24) |')
+
+
+def test_a_run_without_a_paper_row_states_its_seed_machine_and_date():
+    from mmfpn.analysis.results import runs_table
+    run = dict(config='configs/tiny/mask-rcnn_r18_paper-fpn_tiny.py', seed=0, machine='Xeon',
+               date='2026-12-03', metrics={'bbox_mAP': 61.04, 'segm_mAP': 58.96})
+    assert runs_table([run]).splitlines() == [
+        '| config | bbox_mAP | segm_mAP | seed | machine | date |', '|---|---|---|---|---|---|',
+        '| `mask-rcnn_r18_paper-fpn_tiny` | 61.0 | 59.0 | 0 | Xeon | 2026-12-03 |']
 
 
 def test_seconds_per_image_divide_the_evaluation_time_by_the_val_batch(tmp_path):
