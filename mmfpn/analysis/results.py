@@ -9,7 +9,7 @@ import re
 from typing import Dict, List, Tuple
 
 from mmfpn.analysis.compare import config_name, markdown_table
-from mmfpn.paper import TABLE_1, TABLE_2, TABLE_3, TABLE_6
+from mmfpn.paper import TABLE_1, TABLE_2, TABLE_3, TABLE_6, TIME
 
 #: mmdet's ``CocoMetric`` key -> the metric name in mim's metafile.
 METAFILE_METRICS = {'bbox_mAP': 'box AP', 'bbox_mAP_50': 'box AP@0.5',
@@ -32,10 +32,24 @@ def stated_demo_metrics(results: dict, precision: str) -> Dict[str, float]:
     return results['demo'][precision]['metrics']
 
 
+def _digits(name: str) -> int:
+    return 2 if name == TIME else 1
+
+
+def row_metrics(row: dict) -> Dict[str, float]:
+    """A stated row's metrics: its ``'metrics'``, or the mean over its ``'seeds'``
+    rounded as the tables state it (seconds to 0.01, percentages to 0.1)."""
+    if 'metrics' in row:
+        return row['metrics']
+    seeds = list(row['seeds'].values())
+    return {k: round(sum(m[k] for m in seeds) / len(seeds), _digits(k)) for k in seeds[0]}
+
+
 def table_rows(results: dict, table: str) -> List[Tuple[str, str, dict, dict]]:
-    """``(row, config name, ours, paper)`` of a tiny table, for :func:`markdown_table`."""
+    """``(row, config name, ours, paper)`` of a tiny table, for :func:`markdown_table` and
+    charts; a row run with several seeds states their mean."""
     paper = PAPER_TABLES[table]
-    return [(r['row'], config_name(r['config']), r['metrics'], paper[r['row'][-2]][1])
+    return [(r['row'], config_name(r['config']), row_metrics(r), paper[r['row'][-2]][1])
             for r in results['tiny'][table]]
 
 
@@ -53,21 +67,24 @@ def demo_table(results: dict) -> str:
 
 
 def seeds_table(rows: List[dict]) -> str:
-    """Rows run with several seeds: ``mean (min-max)`` of each metric, then the paper's.
+    """Rows run with several seeds: ``mean (min-max)`` of each metric, then the paper's
+    value where the paper states one.
 
     Each row: ``{'row': '3(c)', 'config': path, 'seeds': {seed: metrics}}``.
     """
     names = tuple(next(iter(rows[0]['seeds'].values())))
-    lines = ['| paper row | config | seeds | ' + ' | '.join(f'{n} mean (min-max) [paper]'
-                                                          for n in names) + ' |',
+    papers = [PAPER_TABLES[f'table{r["row"][0]}'][r['row'][-2]][1] for r in rows]
+    lines = ['| paper row | config | seeds | '
+             + ' | '.join(f'{n} mean (min-max)' + (' [paper]' if n in papers[0] else '')
+                          for n in names) + ' |',
              '|' + '---|' * (len(names) + 3)]
-    for r in rows:
-        paper = PAPER_TABLES[f'table{r["row"][0]}'][r['row'][-2]][1]
+    for r, paper in zip(rows, papers):
         cells = []
         for n in names:
             values = [m[n] for m in r['seeds'].values()]
-            cells.append(f'{sum(values) / len(values):.1f} ({min(values):.1f}-{max(values):.1f})'
-                         f' [{paper[n]:.1f}]')
+            d = _digits(n)
+            cells.append(f'{sum(values) / len(values):.{d}f} ({min(values):.{d}f}-'
+                         f'{max(values):.{d}f})' + (f' [{paper[n]:.{d}f}]' if n in paper else ''))
         lines.append(f'| {r["row"]} | `{config_name(r["config"])}` | '
                      f'{", ".join(map(str, r["seeds"]))} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
@@ -99,7 +116,9 @@ def sync_readme(text: str, results: dict) -> str:
     Raises:
         ValueError: a table's block markers are missing.
     """
-    bodies = {table: markdown_table(table_rows(results, table)) for table in results['tiny']}
+    bodies = {table: seeds_table(rows) if 'seeds' in rows[0]
+              else markdown_table(table_rows(results, table))
+              for table, rows in results['tiny'].items()}
     bodies['demo'] = demo_table(results)
     for table, rows in results.get('trees', {}).items():
         bodies[f'trees-{table}'] = seeds_table(rows)
@@ -116,16 +135,12 @@ def sync_readme(text: str, results: dict) -> str:
 
 def metafile_metrics(results: dict) -> Dict[str, Dict[str, float]]:
     """``{model name: {metafile metric: value}}`` of every tiny table row, every Mask R-CNN
-    run and every tree-crown row (the mean over its seeds)."""
-    single = [r for rows in results['tiny'].values() for r in rows]
-    out = {config_name(r['config']): {METAFILE_METRICS[k]: v for k, v in r['metrics'].items()
-                                      if k in METAFILE_METRICS}
-           for r in single + results.get('mask_rcnn', [])}
-    for r in (r for rows in results.get('trees', {}).values() for r in rows):
-        seeds = list(r['seeds'].values())  # the mean over seeds
-        out[config_name(r['config'])] = {
-            METAFILE_METRICS[k]: round(sum(m[k] for m in seeds) / len(seeds), 1) for k in seeds[0]}
-    return out
+    run and every tree-crown row (a row run with several seeds states their mean)."""
+    rows = [r for group in ('tiny', 'trees') for rows in results.get(group, {}).values()
+            for r in rows] + results.get('mask_rcnn', [])
+    return {config_name(r['config']): {METAFILE_METRICS[k]: v for k, v in row_metrics(r).items()
+                                       if k in METAFILE_METRICS}
+            for r in rows}
 
 
 def sync_metafile(text: str, results: dict) -> str:

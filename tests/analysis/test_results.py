@@ -95,3 +95,18 @@ def test_seconds_per_image_divide_the_evaluation_time_by_the_val_batch(tmp_path)
                                       '{"coco/AR@100": 0.4, "time": 3.6, "step": 6}\n')
     (vis / 'config.py').write_text('val_dataloader = dict(batch_size=4)\n')
     assert seconds_per_image(str(tmp_path)) == pytest.approx(0.9)
+
+
+def test_a_seeded_table6_row_states_mean_spread_and_only_the_papers_own_numbers(results):
+    from mmfpn.analysis.results import seeds_table
+    row = dict(row='6(d)', config='configs/tiny/seg-proposal_r18_paper-fpn-7x7_tiny.py', seeds={
+        '0': {'AR@100': 51.0, 'AR@1000': 52.1, 's/img': 0.89},
+        '1': {'AR@100': 40.0, 'AR@1000': 43.4, 's/img': 0.96}})
+    lines = seeds_table([row]).splitlines()
+    assert lines[0] == ('| paper row | config | seeds | AR@100 mean (min-max) | '
+                        'AR@1000 mean (min-max) [paper] | s/img mean (min-max) [paper] |')
+    assert lines[2] == ('| 6(d) | `seg-proposal_r18_paper-fpn-7x7_tiny` | 0, 1 | 45.5 (40.0-51.0) | '
+                        '47.8 (43.4-52.1) [43.5] | 0.93 (0.89-0.96) [0.19] |')
+    results['tiny']['table6'] = [row]
+    assert metafile_metrics(results)['seg-proposal_r18_paper-fpn-7x7_tiny'] == {
+        'AR@100': 45.5, 'AR@1000': 47.8}  # the mean; seconds are not a metafile metric
