@@ -64,7 +64,7 @@ def bar_chart(rows: Sequence[Tuple[str, str, Dict[str, float], Optional[Dict[str
     """Grouped bars: one group per metric (overall, small, medium, large) the rows
     state, one bar per row (percentages only: seconds per image are left to the table)."""
     names = tuple(n for n in metric_names(rows[0][2]) if n != TIME and n in rows[0][2])
-    fig = Figure(figsize=(10, 4.5), dpi=110)
+    fig = Figure(figsize=(10, 5.5), dpi=110)
     ax = fig.subplots()
     width = 0.8 / len(rows)
     for i, (row, config, ours, _) in enumerate(rows):
@@ -74,7 +74,7 @@ def bar_chart(rows: Sequence[Tuple[str, str, Dict[str, float], Optional[Dict[str
     ax.set_ylabel('percent')
     ax.set_title(title)
     ax.grid(axis='y', alpha=0.3)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc='upper center', bbox_to_anchor=(0.5, -0.08), ncol=2)  # off the bars
     fig.tight_layout()
     fig.savefig(out_file)
     return out_file
