@@ -2,7 +2,7 @@
 
 Importing the package only registers: PaperFPN, PaperRoIExtractor and
 FPNSegmentProposalHead (mmdet ``MODELS``), PaperAnchorGenerator (``TASK_UTILS``),
-SegmProposalMetric (``METRICS``), mmfpn's hooks, optim wrapper,
+SegmProposalMetric and DumpRLEDetResults (``METRICS``), mmfpn's hooks, optim wrapper,
 model wrapper and the ``'atomic_local'`` file backend; configs choose what runs
 (``configs/_base_/default_runtime.py``). The one process-wide change is torch's
 safe-loading allowlist, extended by exactly the globals mmengine's own checkpoints

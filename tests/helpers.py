@@ -30,10 +30,11 @@ def run(args, cwd, check=True, env=None):
     return proc
 
 
-def train(workspace, work_dir, epochs, *extra, options=()):
-    """``tools/train.py`` on the tiny config for ``epochs``; ``options`` are more
-    ``--cfg-options`` (a second ``--cfg-options`` flag would replace the first)."""
-    return run([osp.join(ROOT, 'tools/train.py'), TINY_CONFIG, '--work-dir', str(work_dir),
+def train(workspace, work_dir, epochs, *extra, options=(), config=TINY_CONFIG):
+    """``tools/train.py`` on ``config`` (the tiny Faster R-CNN) for ``epochs``;
+    ``options`` are more ``--cfg-options`` (a second ``--cfg-options`` flag would
+    replace the first)."""
+    return run([osp.join(ROOT, 'tools/train.py'), config, '--work-dir', str(work_dir),
                 *extra, '--cfg-options', f'train_cfg.max_epochs={epochs}',
                 f'train_cfg.val_interval={epochs}', *FAST, *options], cwd=workspace)
 

@@ -7,7 +7,7 @@ import os.path as osp
 
 import pytest
 import torch
-from helpers import FAST, ROOT, run
+from helpers import FAST, ROOT, run, train
 from helpers import TINY_CONFIG as CONFIG
 
 pytestmark = pytest.mark.slow
@@ -58,3 +58,28 @@ def test_flip_tta_evaluates_like_mmdets_tools_test(workspace, trained_checkpoint
     out = run(args, cwd=workspace)
     log = out.stdout + out.stderr
     assert 'coco/bbox_mAP:' in log and 'DetTTAModel' in log
+
+
+def test_segment_proposals_train_and_test_with_mmdets_tools(workspace):
+    """Sec. 6's head runs through ``tools/train.py`` and ``tools/test.py`` unchanged and
+    reports class-agnostic mask recall."""
+    config = osp.join(ROOT, 'configs/tiny/seg-proposal_r18_paper-fpn-dual_tiny.py')
+    work = workspace / 'seg-proposal'
+    out = train(workspace, work, 1, config=config)
+    assert 'coco/AR@1000:' in out.stdout + out.stderr
+    pkl = workspace / 'seg-proposals.pkl'
+    out = run([osp.join(ROOT, 'tools/test.py'), config, str(work / 'epoch_1.pth'),
+               '--work-dir', str(workspace / 'seg-proposal-test'), '--out', str(pkl),
+               '--cfg-options', *FAST], cwd=workspace)
+    log = out.stdout + out.stderr
+    assert all(f'coco/{key}:' in log for key in ('AR@100', 'AR@1000', 'AR_s@1000', 'AR_l@1000'))
+    out = run([osp.join(ROOT, 'tools/proposal_recall.py'), config, str(pkl)], cwd=workspace)
+    assert [line.split(' | ')[0] for line in out.stdout.splitlines()[2:]] == [
+        '| all', '| 5x5', '| 7x7']
+
+
+def test_mask_rcnn_trains_and_reports_box_and_mask_ap(workspace):
+    out = train(workspace, workspace / 'mask-rcnn', 1,
+                config=osp.join(ROOT, 'configs/tiny/mask-rcnn_r18_paper-fpn_tiny.py'))
+    log = out.stdout + out.stderr
+    assert 'coco/bbox_mAP:' in log and 'coco/segm_mAP:' in log

@@ -25,7 +25,8 @@ def evaluation_config(config: str, checkpoint: str, work_dir: Optional[str] = No
     Args:
         config, checkpoint: The config file and the checkpoint to evaluate.
         work_dir: ``--work-dir``.
-        out: ``--out``: dump predictions to this ``.pkl`` (mmdet's ``DumpDetResults``).
+        out: ``--out``: dump predictions to this ``.pkl`` (mmdet's ``DumpDetResults``,
+            extended to masks already in RLE: :class:`~mmfpn.evaluation.DumpRLEDetResults`).
         show, show_dir, wait_time: ``--show``, ``--show-dir``, ``--wait-time``.
         fast, bf16, backend, ir: The fast path (:class:`~mmfpn.deploy.fast.FastInferenceHook`).
         tta: ``--tta``: mmdet's flip test-time augmentation (:func:`use_flip_tta`).
@@ -43,7 +44,7 @@ def evaluation_config(config: str, checkpoint: str, work_dir: Optional[str] = No
     if out is not None:
         if not out.endswith(('.pkl', '.pickle')):
             raise ConfigError(f'--out must be a .pkl file, got {out!r}')
-        cfg.test_evaluator = [*_evaluators(cfg), dict(type='DumpDetResults', out_file_path=out)]
+        cfg.test_evaluator = [*_evaluators(cfg), dict(type='DumpRLEDetResults', out_file_path=out)]
     if show or show_dir:
         hook = cfg.default_hooks.get('visualization')
         if hook is None:

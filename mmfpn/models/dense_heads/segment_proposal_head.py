@@ -163,6 +163,20 @@ class FPNSegmentProposalHead(BaseModule):
         return scores, masks
 
     # ----------------------------------------------------------------- targets
+    def _octaves(self, bboxes: Tensor) -> Tuple[Tensor, Tensor]:
+        """For boxes ``(G, 4)``: log2 of each box's scale ``sqrt(w * h)`` over each
+        pair's canonical size ``(G, P)``, and whether the box is trained at all
+        ``(G,)`` (not ``IGNORE_OCTAVES`` or more below the finest canonical size)."""
+        canon = bboxes.new_tensor(self.canonical_sizes())
+        scale = (bboxes[:, 2:] - bboxes[:, :2]).clamp(min=1e-6).prod(1).sqrt()
+        return (scale[:, None] / canon[None]).log2(), scale >= canon.min() * 2**-IGNORE_OCTAVES
+
+    def nearest_pairs(self, bboxes: Tensor) -> Tuple[Tensor, Tensor]:
+        """The pair (index into :attr:`pairs`) each box ``(G, 4)`` is assigned to,
+        ``(G,)``, and whether it is trained at all, ``(G,)`` bool."""
+        octaves, valid = self._octaves(bboxes)
+        return octaves.abs().argmin(1), valid
+
     def assign(self, bboxes: Tensor, sizes: Sequence[Tuple[int, int]]) -> List[Tensor]:
         """Per pair, the target of each location of one image: the index of its
         object (positive), ``-1`` (negative) or ``-2`` (ignored).
@@ -175,13 +189,9 @@ class FPNSegmentProposalHead(BaseModule):
             Per pair, ``(H_p * W_p,)`` int64, row-major.
         """
         device = bboxes.device
-        canon = torch.tensor(self.canonical_sizes(), device=device)
-        wh = (bboxes[:, 2:] - bboxes[:, :2]).clamp(min=1e-6)
-        scale = wh.prod(1).sqrt()
-        centre = (bboxes[:, :2] + bboxes[:, 2:]) / 2
-        octaves = (scale[:, None] / canon[None]).log2()  # (G, P)
+        octaves, valid = self._octaves(bboxes)  # (G, P), (G,)
         nearest_octaves, best = octaves.abs().min(1)
-        valid = scale >= canon.min() * 2**-IGNORE_OCTAVES
+        centre = (bboxes[:, :2] + bboxes[:, 2:]) / 2
         positive = valid.clone()
         if self.positive_octaves is not None:
             positive &= nearest_octaves <= self.positive_octaves
