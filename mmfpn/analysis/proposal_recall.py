@@ -90,6 +90,9 @@ def recall_by_mlp(config: str, predictions: str, max_dets: int = 1000,
     cfg = load_config(config)
     head = _segment_proposal_head(groups_of or config)
     records = load(predictions)
+    if not records or 'masks' not in records[0].get('pred_instances', {}):
+        raise ConfigError(f'{predictions} holds no mask predictions: write them with '
+                          f'tools/test.py {config} CHECKPOINT --out {predictions}')
     with get_local_path(cfg.test_evaluator.ann_file) as local, \
             contextlib.redirect_stdout(io.StringIO()):  # pycocotools' progress lines
         coco_gt = COCO(local)

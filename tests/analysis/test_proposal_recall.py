@@ -60,10 +60,13 @@ def test_only_the_best_scored_proposals_count(scene):
     assert rows['5x5'] == 0.0 and rows['7x7'] == 0.4
 
 
-def test_a_model_without_the_segment_proposal_head_is_refused(scene):
+def test_a_model_without_the_segment_proposal_head_or_masks_is_refused(scene, tmp_path):
     message = refusal('proposal_recall', [f'{ROOT}/configs/tiny/faster-rcnn_r18_paper-fpn_tiny.py',
                                           scene[1]])
     assert 'FPNSegmentProposalHead' in message
+    boxes_only = tmp_path / 'boxes.pkl'
+    dump([dict(img_id=1, pred_instances=dict(scores=torch.tensor([0.5])))], str(boxes_only))
+    assert 'holds no mask predictions' in refusal('proposal_recall', [scene[0], boxes_only])
 
 
 def test_a_single_mlp_model_is_grouped_by_a_dual_models_assignment(scene, tmp_path):
