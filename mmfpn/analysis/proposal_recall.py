@@ -13,7 +13,7 @@ import io
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import pycocotools.mask as mask_util
@@ -97,23 +97,23 @@ def recall_by_mlp(config: str, predictions: str, max_dets: int = 1000,
             contextlib.redirect_stdout(io.StringIO()):  # pycocotools' progress lines
         coco_gt = COCO(local)
     ious = best_mask_ious(coco_gt, records, max_dets)
-    groups: Dict[str, List[float]] = defaultdict(list)
-    for pred in records:
-        anns = [a for a in coco_gt.imgToAnns[pred['img_id']] if not a.get('iscrowd', 0)]
-        if not anns:
-            continue
-        factor = torch.tensor(pred.get('scale_factor', (1.0, 1.0)), dtype=torch.float32)
-        boxes = torch.tensor([a['bbox'] for a in anns], dtype=torch.float32).view(-1, 4)
-        boxes = torch.cat([boxes[:, :2], boxes[:, :2] + boxes[:, 2:]], 1) * factor.repeat(2)
-        pairs, valid = head.nearest_pairs(boxes)
-        for ann, p, ok in zip(anns, pairs.tolist(), valid.tolist()):
-            _, mlp, stride, _, _ = head.pairs[p]
-            window = head.windows[mlp]
-            name = f'{window}x{window}' + (f', stride {stride}' if by_level else '')
-            groups[name if ok else 'ignored'].append(ious[ann['id']])
+    ids = list(ious)
+    factors = {r['img_id']: r.get('scale_factor', (1.0, 1.0)) for r in records}
+    boxes = torch.tensor([coco_gt.anns[i]['bbox'] for i in ids], dtype=torch.float32).view(-1, 4)
+    scale = torch.tensor([factors[coco_gt.anns[i]['image_id']] for i in ids],
+                         dtype=torch.float32).view(-1, 2).repeat(1, 2)
+    pairs, valid = head.nearest_pairs(
+        torch.cat([boxes[:, :2], boxes[:, :2] + boxes[:, 2:]], 1) * scale)
+    groups: Dict[Tuple[float, int], List[float]] = defaultdict(list)
+    for i, p, ok in zip(ids, pairs.tolist(), valid.tolist()):
+        _, mlp, stride, _, _ = head.pairs[p]
+        key = (head.windows[mlp], stride if by_level else 0) if ok else (math.inf, 0)
+        groups[key].append(ious[i])
     rows = [GroupRecall('all', len(ious), average_recall(list(ious.values())))]
-    rows += [GroupRecall(name, len(v), average_recall(v)) for name, v in
-             sorted(groups.items(), key=lambda kv: _sort_key(kv[0]))]
+    for (window, stride), group in sorted(groups.items()):
+        name = 'ignored' if window == math.inf else \
+            f'{window}x{window}' + (f', stride {stride}' if stride else '')
+        rows.append(GroupRecall(name, len(group), average_recall(group)))
     return rows
 
 
@@ -124,13 +124,6 @@ def _segment_proposal_head(config: str) -> torch.nn.Module:
                           f"FPNSegmentProposalHead, not {head_cfg.get('type')!r}")
     init_default_scope('mmdet')
     return MODELS.build(head_cfg)
-
-
-def _sort_key(name: str) -> tuple:
-    if name == 'ignored':
-        return (math.inf, 0)
-    window, _, stride = name.partition(', stride ')
-    return (int(window.split('x')[0]), int(stride or 0))
 
 
 def recall_table(rows: Sequence[GroupRecall]) -> str:

@@ -25,4 +25,4 @@ class DumpRLEDetResults(DumpDetResults):
         super().process(data_batch, plain)
         for record, masks in zip(self.results[len(self.results) - len(plain):], encoded):
             if masks is not None:
-                record['pred_instances']['masks'] = list(masks)
+                record['pred_instances']['masks'] = masks
