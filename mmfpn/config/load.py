@@ -10,10 +10,9 @@ from typing import Iterator, Optional, Tuple
 
 from mmengine.config import Config
 
+from mmfpn.config.registered import mmfpn_types, type_name
 from mmfpn.config.tree import walk_dicts
 
-#: Component types that only exist once ``mmfpn`` is imported.
-MMFPN_TYPES = ('PaperFPN', 'PaperAnchorGenerator', 'PaperRoIExtractor')
 #: What the package carries for mim (``configs/``, ``tools/``, ``model-index.yml``),
 #: so that code finds them in an installed package as well as in a checkout.
 MIM_ROOT = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), '.mim')
@@ -39,7 +38,7 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
 
     Raises:
         ConfigError: the file does not exist (close matches are suggested), or the
-            config uses an mmfpn component without importing mmfpn.
+            config uses a type mmfpn registers without importing mmfpn.
     """
     if not osp.isfile(path):
         known = sorted(glob.glob('configs/**/*.py', recursive=True))
@@ -50,8 +49,8 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     cfg = Config.fromfile(path)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    used = sorted({n.get('type') for _, n in walk_dicts(cfg.get('model', {}))}
-                  & set(MMFPN_TYPES))
+    used = sorted({type_name(n.get('type')) for _, n in walk_dicts(cfg.to_dict())}
+                  & set(mmfpn_types()))
     imports = (cfg.get('custom_imports') or {}).get('imports', [])
     if used and 'mmfpn' not in imports:
         raise ConfigError(

@@ -3,8 +3,9 @@
 * :func:`publish_checkpoint` keeps ``meta`` and ``state_dict`` only, made of plain
   Python and tensors, so the file loads with ``torch.load(..., weights_only=True)``
   and no allowlist; it is written atomically as ``OUT-<sha256[:8]>.pth``.
-* :func:`to_mmdet_config` replaces each mmfpn component by the stock mmdet module
-  that computes the same thing, and refuses a setting mmdet cannot express.
+* :func:`to_mmdet_config` replaces each mmfpn type by the stock mmdet module that
+  computes the same thing (:mod:`mmfpn.config.stock`), and refuses by name a type
+  or setting mmdet cannot express.
 * :func:`export_to_mmdet` writes both beside each other.
 """
 import copy
@@ -19,12 +20,9 @@ import torch
 from mmengine.config import Config
 
 from mmfpn.config.load import innermost_dataset
-from mmfpn.config.tree import map_dicts, walk_dicts
+from mmfpn.config.registered import mmfpn_types, type_name
+from mmfpn.config.stock import TO_STOCK, NotEquivalent
 from mmfpn.engine.atomic_io import atomic_write
-from mmfpn.models.task_modules.paper_anchor_generator import (PAPER_ANCHOR_SIZES,
-                                                              PAPER_ASPECT_RATIOS,
-                                                              PAPER_STRIDES)
-from mmfpn.models.roi_extractors.paper_roi_extractor import PaperRoIExtractor
 
 PACKAGES = ('mmfpn', 'mmdet', 'mmengine', 'mmcv', 'torch')
 PLAIN = (str, int, float, bool, type(None))
@@ -105,86 +103,79 @@ def publish_checkpoint(in_file: str, out_file: str, cfg: Optional[Config] = None
     return final
 
 
-def _fpn(neck: dict) -> dict:
-    for switch, paper in (('top_down', True), ('lateral', True), ('finest_only', False)):
-        if neck.get(switch, paper) != paper:
-            raise ExportError(f'PaperFPN({switch}={neck[switch]!r}) is a paper ablation that '
-                              "mmdet's FPN cannot express; export refused")
-    out = {k: v for k, v in neck.items() if k not in ('top_down', 'lateral', 'finest_only')}
-    out['type'] = 'FPN'
-    out.setdefault('out_channels', 256)
-    out.setdefault('num_outs', 5)
-    out.setdefault('init_cfg', dict(type='Caffe2Xavier', layer='Conv2d'))
-    return out
+#: What export does with each type mmfpn registers (:func:`mmfpn.config.registered.mmfpn_types`).
+#: A type missing here is refused by name, so a new component cannot slip through.
+#: Converted: the stock twin that computes the same (:mod:`mmfpn.config.stock`).
+#: Renamed: the stock class mmfpn's subclasses (supervision, not what the model computes).
+#: Dropped: hooks that change how a run is supervised, not what the model computes.
+RENAMED = {'AtomicCheckpointHook': 'CheckpointHook',
+           'MixedPrecisionOptimWrapper': 'AmpOptimWrapper',
+           'CPUDistributedDataParallel': 'MMDistributedDataParallel'}
+#: Arguments of a renamed type that its stock class does not take.
+RENAMED_ONLY_ARGS = {'MixedPrecisionOptimWrapper': ('cpu_modules', 'cpu_bf16')}
+DROPPED = ('FiniteLossHook', 'RNGStateHook', 'FastInferenceHook')
+#: Types with no stock twin, and why.
+REFUSED = {
+    'FPNSegmentProposalHead': "Sec. 6's segment-proposal MLPs have no mmdet head",
+    'ImagePyramidSegmentProposer': "the image-pyramid proposer (Table 6's baseline) has no "
+                                   'mmdet detector',
+    'SegmProposalMetric': 'mmdet has no segment-proposal AR metric',
+    'DumpRLEDetResults': "mmdet's DumpDetResults cannot dump RLE-encoded masks",
+}
 
 
-def _anchors(gen: dict) -> dict:
-    if gen.get('mode', 'mmdet') != 'mmdet':
-        raise ExportError(f"PaperAnchorGenerator(mode={gen['mode']!r}): Detectron's rounded "
-                          "anchors have no mmdet equivalent; export refused")
-    sizes = [list(s) if isinstance(s, (list, tuple)) else [s]
-             for s in gen.get('anchor_sizes', PAPER_ANCHOR_SIZES)]
-    scales = [[s / level[0] for s in level] for level in sizes]
-    if any(sc != scales[0] for sc in scales):
-        raise ExportError(f'PaperAnchorGenerator(anchor_sizes={sizes}): mmdet shares one '
-                          'list of scales across levels; these sizes differ per level')
-    return dict(type='AnchorGenerator', strides=list(gen.get('strides', PAPER_STRIDES)),
-                ratios=list(gen.get('ratios', PAPER_ASPECT_RATIOS)),
-                base_sizes=[level[0] for level in sizes], scales=scales[0])
+def _stock(node: dict, path: str, owned: Dict[str, Any]) -> Optional[dict]:
+    """The stock form of one config dict (``None``: drop it), or ExportError."""
+    name = type_name(node.get('type'))
+    if name not in owned:
+        return node
+    if name in TO_STOCK:
+        try:
+            return TO_STOCK[name](node)
+        except NotEquivalent as err:
+            raise ExportError(f'{path}: {err}; export refused') from err
+    if name in RENAMED:
+        return dict({k: v for k, v in node.items() if k not in RENAMED_ONLY_ARGS.get(name, ())},
+                    type=RENAMED[name])
+    if name in DROPPED:
+        return None
+    why = REFUSED.get(name, 'export has no rule for it')
+    raise ExportError(f'{path} uses {name}, which only mmfpn provides ({why}); export '
+                      'refused. Remove it from the config to export')
 
 
-def _roi_extractor(ext: dict) -> dict:
-    strides = ext['featmap_strides']
-    if ext['roi_layer'].get('round_rois'):
-        raise ExportError("roi_layer=dict(type='RoIPool', round_rois=True): the paper's "
-                          "grid-rounded RoI pooling has no mmcv equivalent (mmcv's RoIPool "
-                          'uses sub-pixel bins); export refused. Train with round_rois=False '
-                          "or RoIAlign to publish for stock mmdet")
-    extractor = PaperRoIExtractor(**{k: v for k, v in ext.items() if k != 'type'})
-    return dict(type='SingleRoIExtractor', roi_layer=copy.deepcopy(ext['roi_layer']),
-                out_channels=ext['out_channels'], featmap_strides=list(strides),
-                finest_scale=extractor.finest_scale)
-
-
-CONVERTERS = {'PaperFPN': _fpn, 'PaperAnchorGenerator': _anchors,
-              'PaperRoIExtractor': _roi_extractor}
-
-
-def _convert(node: dict) -> dict:
-    """``node`` itself, or its stock mmdet equivalent if it is an mmfpn component."""
-    return CONVERTERS[node['type']](node) if node.get('type') in CONVERTERS else node
-
-
-#: mmfpn's training and test hooks: they change how a run is supervised, not
-#: what the model computes, so the exported config leaves them out.
-MMFPN_HOOKS = ('FiniteLossHook', 'RNGStateHook', 'FastInferenceHook', 'AtomicCheckpointHook')
-MMFPN_ONLY = (*CONVERTERS, *MMFPN_HOOKS, 'CPUDistributedDataParallel')
+def _to_stock(node: Any, path: str, owned: Dict[str, Any]) -> Any:
+    """``node`` with every mmfpn type replaced, children first; dropped items removed."""
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            value = _to_stock(value, f'{path}.{key}' if path else str(key), owned)
+            if value is not None or node[key] is None:
+                out[key] = value
+        return _stock(out, path, owned)
+    if isinstance(node, (list, tuple)):
+        items = [_to_stock(v, f'{path}[{i}]', owned) for i, v in enumerate(node)]
+        return type(node)(v for v, old in zip(items, node) if v is not None or old is None)
+    return node
 
 
 def to_mmdet_config(cfg: Config) -> Config:
     """A standalone stock-mmdet config equivalent to ``cfg`` (no mmfpn import).
 
+    Every type mmfpn registers is converted to its stock twin, renamed to the stock
+    class it subclasses, dropped (supervision hooks) or refused by name.
+
     Raises:
-        ExportError: a paper switch or mode has no stock equivalent, or something
-            else in the config needs mmfpn.
+        ExportError: a paper switch, mode or component has no stock equivalent.
     """
-    out = map_dicts(copy.deepcopy(cfg.to_dict()), _convert)
+    out = _to_stock(copy.deepcopy(cfg.to_dict()), '', mmfpn_types())
     out.pop('custom_imports', None)
     out.pop('_scope_', None)
     checkpoint_hook = out.get('default_hooks', {}).get('checkpoint', {})
     if (checkpoint_hook.get('backend_args') or {}).get('backend') == 'atomic_local':
         del checkpoint_hook['backend_args']  # mmfpn's atomic writes: mmengine's plain ones
-    if checkpoint_hook.get('type') == 'AtomicCheckpointHook':
-        checkpoint_hook['type'] = 'CheckpointHook'
-    hooks = [h for h in out.get('custom_hooks', []) if h.get('type') not in MMFPN_HOOKS]
-    if hooks:
-        out['custom_hooks'] = hooks
-    else:
-        out.pop('custom_hooks', None)
-    left = [(path, n['type']) for path, n in walk_dicts(out) if n.get('type') in MMFPN_ONLY]
-    if left:
-        raise ExportError(f'{left[0][0]} uses {left[0][1]}, which only mmfpn provides; '
-                          'remove it from the config to export')
+    if not out.get('custom_hooks', True):
+        del out['custom_hooks']
     return Config(out)
 
 

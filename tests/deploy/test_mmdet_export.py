@@ -116,22 +116,35 @@ def test_export_maps_each_component():
     assert stock.model.neck.type == 'FPN'
     assert stock.model.rpn_head.anchor_generator == dict(
         type='AnchorGenerator', strides=[4, 8, 16, 32, 64], ratios=[0.5, 1.0, 2.0],
-        base_sizes=[16, 32, 64, 128, 256], scales=[1.0])
+        scales=[4])  # anchor sizes 16..256 on strides 4..64
     assert stock.model.roi_head.bbox_roi_extractor.type == 'SingleRoIExtractor'
     assert stock.model.roi_head.bbox_roi_extractor.finest_scale == 28.0  # 112 * 2^(2-4)
     assert 'custom_imports' not in stock
     assert stock.train_dataloader.dataset.metainfo.classes == CLASSES
 
 
-def test_export_drops_mmfpn_hooks_and_refuses_other_mmfpn_parts():
+def test_export_drops_mmfpn_hooks_and_renames_mmfpn_subclasses_of_stock_classes():
     cfg = Config.fromfile(TINY_CONFIG)
     assert {h['type'] for h in cfg.custom_hooks} == {'FiniteLossHook', 'RNGStateHook'}
     assert cfg.default_hooks.checkpoint.backend_args == dict(backend='atomic_local')
     stock = to_mmdet_config(cfg)
     assert 'custom_hooks' not in stock and 'backend_args' not in stock.default_hooks.checkpoint
     assert stock.default_hooks.checkpoint.type == 'CheckpointHook'
-    cfg.model_wrapper_cfg = dict(type='CPUDistributedDataParallel')
-    with pytest.raises(ExportError, match='model_wrapper_cfg uses CPUDistributedDataParallel'):
+    cfg.model_wrapper_cfg = dict(type='CPUDistributedDataParallel', find_unused_parameters=True)
+    cfg.optim_wrapper = dict(type='MixedPrecisionOptimWrapper', cpu_bf16='always',
+                             optimizer=dict(type='SGD', lr=0.02))
+    stock = to_mmdet_config(cfg)
+    assert stock.model_wrapper_cfg == dict(type='MMDistributedDataParallel',
+                                           find_unused_parameters=True)
+    assert stock.optim_wrapper == dict(type='AmpOptimWrapper',
+                                       optimizer=dict(type='SGD', lr=0.02))
+
+
+def test_export_refuses_a_type_without_stock_twin_by_name():
+    cfg = Config.fromfile(TINY_CONFIG)
+    cfg.val_evaluator = dict(type='SegmProposalMetric', ann_file='x.json')
+    with pytest.raises(ExportError, match='val_evaluator uses SegmProposalMetric, which only '
+                                          'mmfpn provides .mmdet has no segment-proposal AR'):
         to_mmdet_config(cfg)
 
 
