@@ -9,6 +9,7 @@ import os.path as osp
 from typing import Iterator, Optional, Tuple
 
 from mmengine.config import Config
+from mmengine.utils import get_installed_path
 
 from mmfpn.config.registered import mmfpn_types, type_name
 from mmfpn.config.tree import walk_dicts
@@ -40,13 +41,39 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
         ConfigError: the file does not exist (close matches are suggested), or the
             config uses a type mmfpn registers without importing mmfpn.
     """
+    if '::' in path:  # 'mmdet::faster_rcnn/...': a config a package installs
+        path = package_config_path(path)
     if not osp.isfile(path):
         known = sorted(glob.glob('configs/**/*.py', recursive=True))
         near = difflib.get_close_matches(path, known, n=3, cutoff=0.5)
         hint = f' Did you mean: {", ".join(near)}?' if near else (
             ' Run from the repository root; configs live under configs/.')
         raise ConfigError(f'config file {path!r} does not exist.{hint}')
-    cfg = Config.fromfile(path)
+    return _checked(Config.fromfile(path), path, cfg_options)
+
+
+def package_config_path(name: str) -> str:
+    """The file behind ``'PACKAGE::RELATIVE'`` (mmengine's base-config syntax): the
+    package's ``.mim/configs/RELATIVE``.
+
+    Raises:
+        ConfigError: the package is not installed, or has no such config.
+    """
+    package, relative = name.split('::', 1)
+    try:
+        root = get_installed_path(package)
+    except Exception as err:  # noqa: BLE001 (mmengine raises a bare PackageNotFoundError)
+        raise ConfigError(f'{name!r}: package {package!r} is not installed; install it '
+                          f'(pip install {package}) or pass a config file path') from err
+    path = osp.join(root, '.mim', 'configs', relative)
+    if not osp.isfile(path):
+        raise ConfigError(f'{name!r}: {package} has no config {relative!r} (looked in '
+                          f'{osp.dirname(path)})')
+    return path
+
+
+def _checked(cfg: Config, path: str, cfg_options: Optional[dict]) -> Config:
+    """``cfg`` with ``cfg_options`` merged, refused if it uses mmfpn without importing it."""
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     used = sorted({type_name(n.get('type')) for _, n in walk_dicts(cfg.to_dict())}
