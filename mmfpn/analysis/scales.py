@@ -35,14 +35,14 @@ import os.path as osp
 from dataclasses import dataclass, field
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
-import mmcv
 import numpy as np
 import torch
 from mmdet.registry import MODELS, TASK_UTILS
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from mmfpn.config.load import ConfigError, ann_path, config_datasets
+from mmfpn.analysis.resize import TrainScale, scale_extremes, train_scales
+from mmfpn.config.load import ConfigError, ann_path, innermost_dataset
 from mmfpn.datasets.checks import usable_annotations
 from mmfpn.models.roi_extractors.paper_roi_extractor import canonical_scale_of
 
@@ -89,6 +89,7 @@ class ScaleReport:
     recommended_ratios: List[float] = field(default_factory=list)
     keep_config: bool = False             # no admissible candidate beats the config
     dropped: Dict[str, int] = field(default_factory=dict)
+    train_scales: List[str] = field(default_factory=list)  # smallest, largest (or one)
 
     @property
     def overall_best(self) -> np.ndarray:
@@ -111,7 +112,14 @@ class ScaleReport:
     def text(self) -> str:
         """The report as printed by ``tools/analyze_scales.py``."""
         n = len(self.sizes)
-        lines = [f'{n} boxes (dropped: {self.dropped or "none"}); sqrt(area) after resize: '
+        if len(self.train_scales) > 1:
+            scales = ('Training scales: smallest ' + self.train_scales[0] + ', largest '
+                      + self.train_scales[-1] + '. Every share below counts each box once at '
+                      'each of these two scales.')
+        else:
+            scales = 'Training scale: ' + (self.train_scales[0] if self.train_scales
+                                           else 'none (the pipeline does not resize)') + '.'
+        lines = [scales, f'{n} boxes (dropped: {self.dropped or "none"}); sqrt(area) after resize: '
                  f'min {self.sizes.min():.1f}, median {np.median(self.sizes):.1f}, '
                  f'max {self.sizes.max():.1f}', '',
                  'Eq. (1) RoI level (config canonical scale '
@@ -160,65 +168,42 @@ class ScaleReport:
         return '\n'.join(lines)
 
 
-def resize_factors(height: int, width: int, resize: Optional[dict]) -> Tuple[float, float]:
-    """``(fx, fy)`` of mmdet's ``Resize(scale, keep_ratio)`` for one image."""
-    if resize is None:
-        return 1.0, 1.0
-    scale = resize.get('scale')
-    if scale is None:
-        factor = resize.get('scale_factor', 1.0)
-        return (factor, factor) if np.isscalar(factor) else tuple(factor)
-    if isinstance(scale, int):
-        scale = (scale, scale)
-    if resize.get('keep_ratio', False):
-        _, factor = mmcv.rescale_size((width, height), tuple(scale), return_scale=True)
-        return factor, factor
-    return scale[0] / width, scale[1] / height
-
-
-def _train_resize(pipeline: Sequence[dict]) -> Optional[dict]:
-    """The train pipeline's resize; multi-scale resizes use their first scale."""
-    for step in pipeline:
-        kind = step.get('type', '')
-        if kind in ('Resize', 'mmdet.Resize'):
-            return step
-        if kind in ('RandomChoiceResize', 'RandomResize', 'mmdet.RandomChoiceResize'):
-            scales = step.get('scales') or step.get('scale')
-            return dict(scale=tuple(scales[0]), keep_ratio=step.get('keep_ratio', True))
-    return None
-
-
-def load_boxes(cfg: Config) -> Tuple[np.ndarray, Dict[str, int]]:
+def load_boxes(cfg: Config) -> Tuple[np.ndarray, Dict[str, int], List[TrainScale]]:
     """The training set's boxes ``(N, 4)`` as ``x1, y1, x2, y2`` after the resize.
 
     Reads the COCO file once. Keeps the boxes mmdet trains on
-    (:func:`mmfpn.datasets.checks.usable_annotations`).
+    (:func:`mmfpn.datasets.checks.usable_annotations`). A multi-scale pipeline gives
+    each box once at its smallest and once at its largest scale
+    (:func:`mmfpn.analysis.resize.scale_extremes`, returned third).
 
     Raises:
-        ConfigError: no training set, or no usable box in it.
+        ConfigError: no training set, a resize whose scale cannot be read, or no
+            usable box.
     """
-    train = next((d for key, d in config_datasets(cfg) if key == 'train_dataloader'), None)
+    loader = (cfg.get('train_dataloader') or {}).get('dataset')
+    train = innermost_dataset(loader) if loader else None
     ann = ann_path(train) if train else None
     if ann is None or not osp.isfile(ann):
         raise ConfigError(f'the config has no readable training annotation file ({ann!r}); '
                           'set train_dataloader.dataset.data_root and ann_file')
+    extremes = scale_extremes(train_scales(loader))
     with open(ann) as f:
         coco = json.load(f)
     kept, dropped_ids = usable_annotations(coco, (train.get('metainfo') or {}).get('classes'))
     images = {im['id']: im for im in coco.get('images', [])}
-    resize = _train_resize(train.get('pipeline', []))
     boxes = []
-    for a in kept:
-        x, y, w, h = a['bbox']
-        im = images[a['image_id']]
-        fx, fy = resize_factors(im['height'], im['width'], resize)
-        boxes.append((x * fx, y * fy, (x + w) * fx, (y + h) * fy))
+    for scale in extremes or [TrainScale(None, False, factor=(1.0, 1.0), source='no resize')]:
+        for a in kept:
+            x, y, w, h = a['bbox']
+            im = images[a['image_id']]
+            fx, fy = scale.factors(im['height'], im['width'])
+            boxes.append((x * fx, y * fy, (x + w) * fx, (y + h) * fy))
     dropped = {k: len(v) for k, v in dropped_ids.items() if v}
     if not boxes:
         raise ConfigError(f'{ann} has no usable box for the scale analysis (dropped: {dropped}); '
                           'check that metainfo.classes names its categories and that boxes '
                           'are [x, y, width, height] with width, height >= 1')
-    return np.asarray(boxes, dtype=np.float64), dropped
+    return np.asarray(boxes, dtype=np.float64), dropped, extremes
 
 
 def best_anchor_iou(boxes: torch.Tensor, base_anchors: Sequence[torch.Tensor],
@@ -354,7 +339,7 @@ def analyze(cfg: Config) -> ScaleReport:
     generator = TASK_UTILS.build(gen_cfg)
     strides = [s[0] if isinstance(s, (tuple, list)) else s for s in generator.strides]
     base = [b.double() for b in generator.base_anchors]
-    boxes_np, dropped = load_boxes(cfg)
+    boxes_np, dropped, extremes = load_boxes(cfg)
     boxes = torch.from_numpy(boxes_np)
     sizes = ((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])).sqrt()
 
@@ -387,7 +372,7 @@ def analyze(cfg: Config) -> ScaleReport:
                        coverage_by_size=pick.coverage_by_size,
                        recommended_best_iou=pick.best_iou.numpy(), config_ratios=config_ratios,
                        recommended_ratios=pick.ratios, keep_config=pick.keep_config,
-                       dropped=dropped)
+                       dropped=dropped, train_scales=[str(s) for s in extremes])
 
 
 def draw(report: ScaleReport, out_file: str) -> str:

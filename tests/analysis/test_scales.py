@@ -7,7 +7,7 @@ import torch
 import numpy as np
 
 from mmfpn.analysis.scales import (MIN_GAIN, PAPER_SCALE_TO_ANCHOR, ScaleReport, best_anchor_iou,
-                                   candidate_anchors, gains, recommend, resize_factors)
+                                   candidate_anchors, gains, recommend)
 from mmfpn.models import PaperAnchorGenerator
 
 
@@ -25,14 +25,6 @@ def test_best_anchor_iou_of_boxes_equal_to_anchors():
     big = torch.tensor([[16., 0., 272., 256.]], dtype=torch.float64)
     iou = best_anchor_iou(big, [b.double() for b in gen.base_anchors], [4, 8, 16, 32, 64])
     assert iou[0, 3].item() == pytest.approx(240 * 256 / (2 * 256 ** 2 - 240 * 256), abs=1e-6)
-
-
-def test_resize_factors_follow_mmdet_resize():
-    assert resize_factors(400, 600, dict(scale=(1333, 800), keep_ratio=True)) == (2.0, 2.0)
-    fx, fy = resize_factors(1000, 3000, dict(scale=(1333, 800), keep_ratio=True))
-    assert fx == fy == pytest.approx(1333 / 3000, rel=1e-3)
-    assert resize_factors(100, 200, dict(scale=(320, 240), keep_ratio=False)) == (1.6, 2.4)
-    assert resize_factors(100, 200, None) == (1.0, 1.0)
 
 
 def test_canonical_scale_keeps_the_papers_ratio():
