@@ -1,6 +1,8 @@
 """The benchmark's report: the results of :mod:`mmfpn.benchmark.timing` as markdown."""
 from typing import List, Optional
 
+from mmfpn.benchmark.timing import COMPARED
+
 
 def _row(name: str, r: dict, ours: str = 'ours', note: str = '') -> str:
     return (f'| {name} | {r["stock"]:.4f} | {r[ours]:.4f} | '
@@ -29,7 +31,7 @@ def _openvino_lines(r: Optional[dict]) -> List[str]:
     ratio = lambda a, b: f'{r[a]:.4f} | {r[a] / r[b]:.2f}'  # noqa: E731
     return [
         f'| OpenVINO backend f32 vs fast fp32 (same run) | {r["ours_fast"]:.4f} | '
-        f'{ratio("ours_openvino", "ours_fast")} | same detections: {r["openvino_same_as_fast"]} |',
+        f'{ratio("ours_openvino", "ours_fast")} | same outputs: {r["openvino_same_as_fast"]} |',
         f'| OpenVINO backend --bf16 vs fast bf16 | {r["ours_fast_bf16"]:.4f} | '
         f'{ratio("ours_openvino_bf16", "ours_fast_bf16")} | OpenVINO ran '
         f'{r["openvino_precision"]} |',
@@ -44,7 +46,8 @@ def markdown(results: dict) -> str:
     m = results['machine']
     flags = ', '.join(m.get('cpu_flags', [])) or 'unknown'
     lines = [f'Machine: {m["cpu"]} (flags: {flags}; native bf16: {m.get("native_bf16", "unknown")}), '
-             f'{m["threads"]} threads, torch {m["torch"]}, device {m["device"]}. Median seconds.', '',
+             f'{m["threads"]} threads, torch {m["torch"]}, device {m["device"]}. Median seconds. '
+             f'"same outputs": {COMPARED}, with the same random weights.', '',
              '| what | stock mmdet | mmfpn | ratio ours/stock | outputs |', '|---|---|---|---|---|']
     if 'fpn' not in results:  # --train-only / --openvino-only
         return '\n'.join(lines + _openvino_lines(results.get('openvino'))
@@ -58,9 +61,9 @@ def markdown(results: dict) -> str:
                       note=f'identical: {results["anchors"]["identical"]}'))
     for key, d in results['detector'].items():
         lines.append(_row(f'Faster R-CNN R50-FPN inference, {key}', d,
-                          note=f'same detections: {d["ours_same_as_stock"]}'))
+                          note=f'same outputs: {d["ours_same_as_stock"]}'))
         lines.append(_row(f'... fast path fp32, {key}', d, 'ours_fast',
-                          note=f'same detections: {d["fast_same_as_stock"]}'))
+                          note=f'same outputs: {d["fast_same_as_stock"]}'))
         lines.append(_row(f'... fast path bf16 trunk, {key}', d, 'ours_fast_bf16',
                           note='numbers change'))
     lines += _openvino_lines(results.get('openvino'))

@@ -9,7 +9,7 @@ import importlib.util
 import os.path as osp
 import statistics
 import time
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 import mmdet
 import torch
@@ -159,14 +159,34 @@ def detector_batch(height: int, width: int, device: str, batch: int = 1) -> dict
     return dict(inputs=inputs, data_samples=samples)
 
 
-def same_detections(a, b, atol: float = 1e-3) -> bool:
-    for x, y in zip(a, b):
-        x, y = x.pred_instances, y.pred_instances
-        if len(x) != len(y) or not torch.equal(x.labels, y.labels):
-            return False
-        if len(x) and (x.bboxes - y.bboxes).abs().max().item() > atol:
-            return False
-    return True
+#: What the "same outputs" columns compare. A randomly initialised detector's class
+#: scores lie below the test score threshold, so its detections are empty and
+#: comparing them would prove nothing; the outputs before any threshold exist.
+COMPARED = 'RPN proposals and RoI class scores before thresholding'
+
+
+def stage_outputs(model: torch.nn.Module, data: dict) -> Tuple[torch.Tensor, torch.Tensor]:
+    """``(proposals (N, 4), class scores (N, C + 1))`` of a two-stage detector: the RPN's
+    proposals of every image and the RoI head's class logits on them, through the
+    model's own ``extract_feat`` and RPN head (so the fast path and the OpenVINO
+    backend are compared on what they replace)."""
+    with torch.no_grad():
+        batch = model.data_preprocessor(data, False)
+        feats = model.extract_feat(batch['inputs'])
+        proposals = model.rpn_head.predict(feats, batch['data_samples'], rescale=False)
+        cls_score = model.roi_head.forward(feats, proposals, batch['data_samples'])[0]
+    return torch.cat([p.bboxes for p in proposals]), cls_score
+
+
+def same_outputs(a: Tuple[torch.Tensor, torch.Tensor], b: Tuple[torch.Tensor, torch.Tensor],
+                 atol: float = 1e-3) -> bool:
+    """Whether two :func:`stage_outputs` agree: as many proposals, boxes within
+    ``atol`` px, class logits within ``atol``. Refuses empty outputs."""
+    if a[0].numel() == 0:
+        raise ValueError('no proposals to compare: the comparison would prove nothing')
+    return (a[0].shape == b[0].shape and a[1].shape == b[1].shape
+            and (a[0] - b[0]).abs().max().item() <= atol
+            and (a[1] - b[1]).abs().max().item() <= atol)
 
 
 def bench_detector(height: int, width: int, repeats: int, device: str, batch: int = 1) -> dict:
@@ -175,9 +195,9 @@ def bench_detector(height: int, width: int, repeats: int, device: str, batch: in
     fast = make_fast(copy.deepcopy(ours))
     fast_bf16 = make_fast(copy.deepcopy(ours), bf16=True)
     data = detector_batch(height, width, device, batch)
+    outs = {name: stage_outputs(m, data) for name, m in
+            (('stock', stock), ('ours', ours), ('ours_fast', fast))}
     with torch.no_grad():
-        outs = {name: m.test_step(data) for name, m in
-                (('stock', stock), ('ours', ours), ('ours_fast', fast))}
         t = time_pair({name: (lambda m=m: m.test_step(data)) for name, m in
                        (('stock', stock), ('ours', ours), ('ours_fast', fast),
                         ('ours_fast_bf16', fast_bf16))}, repeats, device)
@@ -185,10 +205,10 @@ def bench_detector(height: int, width: int, repeats: int, device: str, batch: in
             backbone=lambda: stock.backbone(stock.data_preprocessor(data)['inputs']),
             neck=lambda feats=stock.backbone(stock.data_preprocessor(data)['inputs']):
                 stock.neck(feats)), repeats, device)
-    return dict(t, ours_same_as_stock=same_detections(outs['stock'], outs['ours']),
-                fast_same_as_stock=same_detections(outs['stock'], outs['ours_fast']),
+    return dict(t, ours_same_as_stock=same_outputs(outs['stock'], outs['ours']),
+                fast_same_as_stock=same_outputs(outs['stock'], outs['ours_fast']),
                 stock_backbone=parts['backbone'], stock_neck=parts['neck'],
-                num_detections=[len(o.pred_instances) for o in outs['stock']])
+                compared=COMPARED, num_proposals=len(outs['stock'][0]))
 
 
 def bench_openvino(height: int, width: int, repeats: int) -> dict:
@@ -211,8 +231,8 @@ def bench_openvino(height: int, width: int, repeats: int) -> dict:
                   ours_fast_bf16=make_fast(copy.deepcopy(ours), bf16=True),
                   ours_openvino=use_openvino(make_fast(copy.deepcopy(ours))),
                   ours_openvino_bf16=use_openvino(make_fast(copy.deepcopy(ours)), bf16=True))
+    outs = {name: stage_outputs(m, data) for name, m in models.items()}  # converts
     with torch.no_grad():
-        outs = {name: m.test_step(data) for name, m in models.items()}  # converts
         t = time_pair({name: (lambda m=m: m.test_step(data)) for name, m in models.items()},
                       repeats, 'cpu')
         inputs = ours.data_preprocessor(data)['inputs']
@@ -228,7 +248,8 @@ def bench_openvino(height: int, width: int, repeats: int) -> dict:
         trunk = time_pair(dict(backend=lambda: dense(inputs), bare=lambda: bare(array),
                                torch_fast=lambda: fast.rpn_head(fast.extract_feat(inputs))),
                           repeats, 'cpu')
-    return dict(t, openvino_same_as_fast=same_detections(outs['ours_fast'], outs['ours_openvino']),
+    return dict(t, openvino_same_as_fast=same_outputs(outs['ours_fast'], outs['ours_openvino']),
+                compared=COMPARED, num_proposals=len(outs['ours_fast'][0]),
                 openvino_precision=models['ours_openvino_bf16'].openvino.precision,
                 trunk_backend=trunk['backend'], trunk_bare_openvino=trunk['bare'],
                 trunk_torch_fast=trunk['torch_fast'])

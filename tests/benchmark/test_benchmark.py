@@ -38,3 +38,23 @@ def test_openvino_rows_time_the_same_trunk_three_ways():
     ceiling = result['trunk_torch_fast'] / result['trunk_backend']
     assert f'the end-to-end speed-up cannot exceed {ceiling:.2f}x (same torch code outside)' in table
     assert '| dense part: backend vs bare OpenVINO (stock column) |' in table
+
+
+def test_same_outputs_compares_what_a_random_model_outputs():
+    """A randomly initialised R50-FPN detects nothing above the score threshold: the
+    rows compare its proposals and class scores, which exist, and refuse nothing."""
+    import torch
+
+    from mmfpn.benchmark.timing import (build_detectors, detector_batch, same_outputs,
+                                        stage_outputs)
+    stock, ours = build_detectors('cpu')
+    data = detector_batch(96, 128, 'cpu')
+    with torch.no_grad():
+        assert len(stock.test_step(data)[0].pred_instances) == 0  # why detections prove nothing
+    a, b = stage_outputs(stock, data), stage_outputs(ours, data)
+    assert a[0].shape[0] > 100 and a[1].shape == (a[0].shape[0], 81)
+    assert same_outputs(a, b)
+    moved = (b[0], b[1] + 0.01)
+    assert not same_outputs(a, moved)
+    with pytest.raises(ValueError, match='no proposals to compare'):
+        same_outputs((a[0][:0], a[1][:0]), (b[0][:0], b[1][:0]))

@@ -137,3 +137,45 @@ def test_a_single_scale_head_takes_only_objects_near_its_canonical_size():
     labels = narrow.assign(two_octaves_up, sizes)[0]
     assert (labels == -1).all()  # an object two octaves off is the background
     assert (wide.assign(half_octave_up, sizes)[0] >= 0).nonzero().flatten().tolist() == ring
+
+
+def test_objects_an_octave_below_the_finest_window_are_negatives_as_in_deepmask():
+    """DeepMask labels a window negative when its object is off by an octave or more
+    in scale; the finest pair's canonical size is 11.43 px, so a 5 px object (more
+    than an octave below) leaves every location negative, a 6 px one is positive."""
+    h = head()
+    sizes = [(128 // s, 128 // s) for s in STRIDES for _ in (5, 7)]
+    tiny = h.assign(torch.tensor([[30., 30., 35., 35.]]), sizes)
+    assert all((labels == -1).all() for labels in tiny)
+    small = h.assign(torch.tensor([[30., 30., 36., 36.]]), sizes)
+    assert (small[0] >= 0).any() and not any((lab >= 0).any() for lab in small[1:])
+
+
+def test_the_mask_loss_reads_only_the_sampled_locations():
+    """No tensor of every location's mask logits (L x M^2) is made: at 800x1216 with
+    14x14 masks that is ~100 MB per image, for a few hundred sampled rows."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class Largest(TorchDispatchMode):
+        numel = 0
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            out = func(*args, **(kwargs or {}))
+            for t in out if isinstance(out, (tuple, list)) else [out]:
+                if isinstance(t, torch.Tensor):
+                    Largest.numel = max(Largest.numel, t.numel())
+            return out
+
+    h = head()
+    x = features(size=256)
+    scores, masks = h(x)
+    sizes = [s.shape[-2:] for s in scores]
+    every_location = sum(s[0].numel() for s in scores) * h.mask_size**2
+    flat = torch.tensor([0, 5, every_location // h.mask_size**2 - 1, 4096 + 7, 4096 * 2 + 3])
+    expected = torch.cat([k[0].flatten(1).t() for k in masks])[flat]
+    assert torch.equal(h._gather(masks, 0, flat, sizes), expected)
+    batch = [sample([[20., 20., 52., 52.], [60., 60., 180., 200.]], size=256)]
+    with Largest():
+        losses = h.loss(x, batch)
+    assert losses['loss_seg_mask'] > 0
+    assert Largest.numel < every_location

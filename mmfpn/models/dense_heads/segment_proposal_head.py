@@ -13,8 +13,10 @@ Choices where the paper is silent (each an argument of :class:`FPNSegmentProposa
   22.9, 45.7, 91 and 183 px; the 7 x 7 MLP sits half an octave above each (16..256 px).
 * **Assignment.** An object goes to the pair whose canonical size is nearest its
   scale ``sqrt(w * h)`` in log scale (so every object within the covered range has
-  one pair); objects more than an octave below the finest canonical size are
-  ignored (neither positive nor negative), and those above the coarsest go to it.
+  one pair), and those above the coarsest go to it. Objects an octave or more below
+  the finest canonical size have no pair: their locations stay negatives, as
+  DeepMask labels a window negative when its object is out of scale by an octave
+  (``2^{+-1}``) or more (its training setting, which Sec. 6 follows).
   ``positive_octaves`` narrows this for a single-scale model (the image-pyramid
   baseline): only objects within that many octaves of their pair's canonical size
   are positive (DeepMask's scale jitter, 2^(+-1/4)); the others are left to the
@@ -59,8 +61,9 @@ OBJECT_RATIO = 128 / 224
 WINDOWS = (5, 7)
 #: Sec. 6: "predicting 14x14 masks"; 28 is the "2x mask resolution" row of Table 6.
 MASK_SIZE = 14
-#: Objects this many octaves or more below the finest canonical size are ignored.
-IGNORE_OCTAVES = 1.0
+#: DeepMask: a window whose object is this many octaves or more out of scale is a
+#: negative; objects that far below the finest canonical size are never positive.
+OUT_OF_SCALE_OCTAVES = 1.0
 
 DEFAULT_TEST_CFG = dict(nms_pre=1000, max_per_img=1000, mask_thr=0.5, nms=None)
 
@@ -166,10 +169,12 @@ class FPNSegmentProposalHead(BaseModule):
     def _octaves(self, bboxes: Tensor) -> Tuple[Tensor, Tensor]:
         """For boxes ``(G, 4)``: log2 of each box's scale ``sqrt(w * h)`` over each
         pair's canonical size ``(G, P)``, and whether the box is trained at all
-        ``(G,)`` (not ``IGNORE_OCTAVES`` or more below the finest canonical size)."""
+        ``(G,)`` (not :data:`OUT_OF_SCALE_OCTAVES` or more below the finest canonical
+        size; those leave their locations negative)."""
         canon = bboxes.new_tensor(self.canonical_sizes())
         scale = (bboxes[:, 2:] - bboxes[:, :2]).clamp(min=1e-6).prod(1).sqrt()
-        return (scale[:, None] / canon[None]).log2(), scale >= canon.min() * 2**-IGNORE_OCTAVES
+        trained = scale >= canon.min() * 2**-OUT_OF_SCALE_OCTAVES
+        return (scale[:, None] / canon[None]).log2(), trained
 
     def nearest_pairs(self, bboxes: Tensor) -> Tuple[Tensor, Tensor]:
         """The pair (index into :attr:`pairs`) each box ``(G, 4)`` is assigned to,
@@ -249,13 +254,13 @@ class FPNSegmentProposalHead(BaseModule):
             if pos.numel() == 0:
                 continue
             num_pos += pos.numel()
-            flat_masks = torch.cat([k[i].flatten(1).t() for k in masks])  # (L, M*M)
             windows = self._window_boxes(pos, sizes)
             targets = gt.masks.crop_and_resize(
                 windows, (self.mask_size, self.mask_size), labels[pos].cpu().numpy(),
                 device=windows.device, binarize=True).to_tensor(torch.float32, windows.device)
             mask_losses.append(F.binary_cross_entropy_with_logits(
-                flat_masks[pos], targets.flatten(1), reduction='sum') / self.mask_size**2)
+                self._gather(masks, i, pos, sizes), targets.flatten(1),
+                reduction='sum') / self.mask_size**2)
         loss_score = torch.stack(score_losses).sum() / max(num_sampled, 1)
         if mask_losses:
             loss_mask = torch.stack(mask_losses).sum() / num_pos
@@ -264,13 +269,31 @@ class FPNSegmentProposalHead(BaseModule):
         return dict(loss_seg_score=self.loss_score_weight * loss_score,
                     loss_seg_mask=self.loss_mask_weight * loss_mask)
 
-    def _window_boxes(self, flat: Tensor, sizes: Sequence[Tuple[int, int]]) -> Tensor:
-        """``(N, 4)`` image-space window box of each location index into the pairs'
-        concatenated maps: centred on the location, ``w * stride`` wide."""
+    def _split(self, flat: Tensor, sizes: Sequence[Tuple[int, int]]) -> Tuple[Tensor, Tensor]:
+        """Pair index and index within that pair's map of each location index into
+        the pairs' concatenated maps, ``(N,)`` each."""
         counts = torch.tensor([h * w for h, w in sizes], device=flat.device)
         starts = torch.cumsum(counts, 0) - counts
         pair = torch.bucketize(flat, starts, right=True) - 1
-        local = flat - starts[pair]
+        return pair, flat - starts[pair]
+
+    def _gather(self, masks: Sequence[Tensor], image: int, flat: Tensor,
+                sizes: Sequence[Tuple[int, int]]) -> Tensor:
+        """Mask logits ``(N, M * M)`` of the locations ``flat`` (indices into the
+        pairs' concatenated maps) of one image, read from each pair's map
+        ``(B, M * M, H_p, W_p)`` where they lie: only the ``N`` rows are copied (all
+        locations' logits together would be ~100 MB per image at 800x1216)."""
+        pair, local = self._split(flat, sizes)
+        out = masks[0].new_empty(flat.numel(), self.mask_size**2)
+        for p in pair.unique().tolist():
+            rows = (pair == p).nonzero().flatten()
+            out = out.index_copy(0, rows, masks[p][image].flatten(1)[:, local[rows]].t())
+        return out
+
+    def _window_boxes(self, flat: Tensor, sizes: Sequence[Tuple[int, int]]) -> Tensor:
+        """``(N, 4)`` image-space window box of each location index into the pairs'
+        concatenated maps: centred on the location, ``w * stride`` wide."""
+        pair, local = self._split(flat, sizes)
         widths = torch.tensor([sizes[p][1] for p in range(len(sizes))], device=flat.device)
         strides = torch.tensor([p[2] for p in self.pairs], device=flat.device, dtype=torch.float32)
         extents = torch.tensor([p[3] for p in self.pairs], device=flat.device, dtype=torch.float32)
@@ -313,7 +336,7 @@ class FPNSegmentProposalHead(BaseModule):
         else:
             keep = all_scores.argsort(descending=True)
         keep = keep[:cfg.max_per_img]
-        logits = torch.cat([k.flatten(1).t() for k in masks])[all_index[keep]]
+        logits = self._gather([k[None] for k in masks], 0, all_index[keep], sizes)
         return (all_scores[keep], logits.view(-1, self.mask_size, self.mask_size),
                 windows[keep])
 
