@@ -5,8 +5,8 @@ and model wrapper in mmdet's and mmengine's registries
 (:func:`mmfpn.config.registered.mmfpn_types` lists them), and the ``'atomic_local'``
 file backend; configs choose what runs (``configs/_base_/default_runtime.py``).
 The one process-wide change is torch's safe-loading allowlist, extended by exactly
-the globals mmengine's own checkpoints hold, without which no mmengine checkpoint loads on torch >= 2.6
-(:mod:`mmfpn.engine.compat`). Configs switch mmfpn on with
+the globals mmengine's own checkpoints hold, without which no mmengine checkpoint
+loads on torch >= 2.6 (:mod:`mmfpn.engine.compat`). Configs switch mmfpn on with
 ``custom_imports = dict(imports=['mmfpn'], allow_failed_imports=False)``.
 """
 from mmfpn.deploy import fast  # noqa: F401  (registration)
