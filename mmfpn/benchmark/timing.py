@@ -12,6 +12,7 @@ import time
 from typing import Callable, Dict, List, Optional, Tuple
 
 import mmdet
+import numpy as np
 import torch
 from mmdet.models.necks import FPN
 from mmdet.models.roi_heads.roi_extractors import SingleRoIExtractor
@@ -175,18 +176,31 @@ def stage_outputs(model: torch.nn.Module, data: dict) -> Tuple[torch.Tensor, tor
         feats = model.extract_feat(batch['inputs'])
         proposals = model.rpn_head.predict(feats, batch['data_samples'], rescale=False)
         cls_score = model.roi_head.forward(feats, proposals, batch['data_samples'])[0]
-    return torch.cat([p.bboxes for p in proposals]), cls_score
+    boxes = torch.cat([p.bboxes for p in proposals])
+    scores = torch.cat([p.scores for p in proposals])
+    # Proposals of equal score come out of the RPN's sort in either order from run to
+    # run: compare them in one order, by score, then by coordinates.
+    keys = torch.cat([boxes, -scores[:, None]], 1).double().numpy()
+    order = torch.from_numpy(np.lexsort(keys.T))
+    return boxes[order], cls_score[order]
 
 
-def same_outputs(a: Tuple[torch.Tensor, torch.Tensor], b: Tuple[torch.Tensor, torch.Tensor],
-                 atol: float = 1e-3) -> bool:
-    """Whether two :func:`stage_outputs` agree: as many proposals, boxes within
-    ``atol`` px, class logits within ``atol``. Refuses empty outputs."""
+def compare_outputs(a: Tuple[torch.Tensor, torch.Tensor], b: Tuple[torch.Tensor, torch.Tensor],
+                    atol: float = 1e-3) -> dict:
+    """How two :func:`stage_outputs` agree: ``matched``, the share of ``a``'s proposals
+    that ``b`` has too (every coordinate within ``atol`` px); ``max_score_diff``, the
+    largest class-logit difference on those; ``same``: all matched, logits within
+    ``atol``. Float-level changes (the fast path's folded BN) can move proposals near
+    the RPN's NMS and top-k cuts, which ``matched`` shows. Refuses empty outputs."""
     if a[0].numel() == 0:
         raise ValueError('no proposals to compare: the comparison would prove nothing')
-    return (a[0].shape == b[0].shape and a[1].shape == b[1].shape
-            and (a[0] - b[0]).abs().max().item() <= atol
-            and (a[1] - b[1]).abs().max().item() <= atol)
+    close = (a[0][:, None] - b[0][None]).abs().amax(2) <= atol       # (Na, Nb)
+    has = close.any(1)
+    partner = close.float().argmax(1)
+    diff = (a[1][has] - b[1][partner[has]]).abs().max().item() if has.any() else float('inf')
+    matched = has.float().mean().item()
+    return dict(same=matched == 1.0 and len(a[0]) == len(b[0]) and diff <= atol,
+                matched=matched, max_score_diff=diff)
 
 
 def bench_detector(height: int, width: int, repeats: int, device: str, batch: int = 1) -> dict:
@@ -205,8 +219,8 @@ def bench_detector(height: int, width: int, repeats: int, device: str, batch: in
             backbone=lambda: stock.backbone(stock.data_preprocessor(data)['inputs']),
             neck=lambda feats=stock.backbone(stock.data_preprocessor(data)['inputs']):
                 stock.neck(feats)), repeats, device)
-    return dict(t, ours_same_as_stock=same_outputs(outs['stock'], outs['ours']),
-                fast_same_as_stock=same_outputs(outs['stock'], outs['ours_fast']),
+    return dict(t, ours_vs_stock=compare_outputs(outs['stock'], outs['ours']),
+                fast_vs_stock=compare_outputs(outs['stock'], outs['ours_fast']),
                 stock_backbone=parts['backbone'], stock_neck=parts['neck'],
                 compared=COMPARED, num_proposals=len(outs['stock'][0]))
 
@@ -248,7 +262,7 @@ def bench_openvino(height: int, width: int, repeats: int) -> dict:
         trunk = time_pair(dict(backend=lambda: dense(inputs), bare=lambda: bare(array),
                                torch_fast=lambda: fast.rpn_head(fast.extract_feat(inputs))),
                           repeats, 'cpu')
-    return dict(t, openvino_same_as_fast=same_outputs(outs['ours_fast'], outs['ours_openvino']),
+    return dict(t, openvino_vs_fast=compare_outputs(outs['ours_fast'], outs['ours_openvino']),
                 compared=COMPARED, num_proposals=len(outs['ours_fast'][0]),
                 openvino_precision=models['ours_openvino_bf16'].openvino.precision,
                 trunk_backend=trunk['backend'], trunk_bare_openvino=trunk['bare'],

@@ -31,7 +31,7 @@ def test_openvino_rows_time_the_same_trunk_three_ways():
     pytest.importorskip('openvino', reason='the README set-up installs OpenVINO (requirements.txt)')
     from mmfpn.benchmark.timing import bench_openvino
     result = bench_openvino(128, 160, repeats=1)
-    assert result['openvino_same_as_fast'] is True
+    assert result['openvino_vs_fast']['same'] is True
     assert all(result[k] > 0 for k in ('trunk_backend', 'trunk_bare_openvino', 'trunk_torch_fast'))
     table = markdown(dict(machine=dict(cpu='x', threads=1, torch='t', device='cpu'),
                           openvino=result))
@@ -40,12 +40,12 @@ def test_openvino_rows_time_the_same_trunk_three_ways():
     assert '| dense part: backend vs bare OpenVINO (stock column) |' in table
 
 
-def test_same_outputs_compares_what_a_random_model_outputs():
+def test_outputs_are_compared_where_a_random_model_has_them():
     """A randomly initialised R50-FPN detects nothing above the score threshold: the
-    rows compare its proposals and class scores, which exist, and refuse nothing."""
+    rows compare its proposals and class scores, which exist."""
     import torch
 
-    from mmfpn.benchmark.timing import (build_detectors, detector_batch, same_outputs,
+    from mmfpn.benchmark.timing import (build_detectors, compare_outputs, detector_batch,
                                         stage_outputs)
     stock, ours = build_detectors('cpu')
     data = detector_batch(96, 128, 'cpu')
@@ -53,8 +53,12 @@ def test_same_outputs_compares_what_a_random_model_outputs():
         assert len(stock.test_step(data)[0].pred_instances) == 0  # why detections prove nothing
     a, b = stage_outputs(stock, data), stage_outputs(ours, data)
     assert a[0].shape[0] > 100 and a[1].shape == (a[0].shape[0], 81)
-    assert same_outputs(a, b)
-    moved = (b[0], b[1] + 0.01)
-    assert not same_outputs(a, moved)
+    assert compare_outputs(a, b)['same']
+    # The same proposals in another order are the same outputs.
+    flipped = compare_outputs(a, (b[0].flip(0), b[1].flip(0)))
+    assert flipped['same']
+    moved = compare_outputs(a, (torch.cat([b[0][:10] + 5, b[0][10:]]), b[1] + 0.01))
+    assert not moved['same'] and moved['matched'] == pytest.approx((len(a[0]) - 10) / len(a[0]))
+    assert abs(moved['max_score_diff'] - 0.01) < 1e-4
     with pytest.raises(ValueError, match='no proposals to compare'):
-        same_outputs((a[0][:0], a[1][:0]), (b[0][:0], b[1][:0]))
+        compare_outputs((a[0][:0], a[1][:0]), (b[0][:0], b[1][:0]))
