@@ -47,3 +47,15 @@ def tools_test(workspace, trained_checkpoint):
             done[flags] = float(log.split('coco/bbox_mAP: ')[1].split()[0]), log
         return done[flags]
     return evaluate
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say which of mmdet's configs the zoo tests could not read, when they ran."""
+    from mmdet_zoo import mmdet_zoo
+    if mmdet_zoo.cache_info().currsize:
+        configs, skipped = mmdet_zoo()
+        terminalreporter.write_line(
+            f'mmdet configs checked: {len(configs)} read, {len(skipped)} skipped (they need '
+            'packages mmfpn does not install, or bases mmdet does not ship):')
+        for name, why in skipped.items():
+            terminalreporter.write_line(f'  {name}: {why}')

@@ -1,4 +1,7 @@
 """Helpers of the end-to-end tests: run the tools on the tiny config, fast."""
+import copy
+import functools
+import glob
 import importlib.util
 import os
 import os.path as osp
@@ -6,11 +9,29 @@ import subprocess
 import sys
 
 import pytest
+from mmengine.config import Config
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TINY_CONFIG = osp.join(ROOT, 'configs/tiny/faster-rcnn_r18_paper-fpn_tiny.py')
 #: Inference with stock mmdet in a process that never imports mmfpn.
 STOCK_INFER = osp.join(ROOT, 'tests', 'stock_mmdet_infer.py')
+#: Every leaf config under configs/ (not a base).
+LEAF_CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
+                      if '/_base_/' not in p)
+
+
+@functools.lru_cache(maxsize=None)
+def _loaded(path: str) -> Config:
+    from mmfpn.config.load import load_config
+    return load_config(path)
+
+
+def leaf_config(path: str) -> Config:
+    """``load_config(path)``, read once per session (mmengine reads every metafile of
+    mmdet for each ``mmdet::`` base: 0.3 s a config); each call gets its own copy."""
+    return copy.deepcopy(_loaded(path))
+
+
 #: cfg-options that make the tiny config run in seconds on 8 images.
 FAST = ['train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
         'train_dataloader.persistent_workers=False', 'val_dataloader.num_workers=0',

@@ -151,7 +151,11 @@ def anchors_from_stock(node: dict) -> dict:
                                     'non-square strides; the pyramid levels are square grids')
             s = s[0]
         strides.append(s)
-    stock = AnchorGenerator(**{k: v for k, v in node.items() if k != 'type'})
+    try:
+        stock = AnchorGenerator(**{k: v for k, v in node.items() if k != 'type'})
+    except (AssertionError, TypeError, ValueError) as err:
+        raise NotEquivalent(f'AnchorGenerator({node}) cannot be built by mmdet either: '
+                            f'{err!r}') from err
     scales = [float(s) for s in stock.scales]
     sizes = [[_number(base * s) for s in scales] for base in stock.base_sizes]
     out = dict(type='PaperAnchorGenerator',

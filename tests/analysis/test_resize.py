@@ -92,5 +92,4 @@ def test_the_train_pipeline_of_every_zoo_config_with_an_fpn_part_is_read():
         extremes = scale_extremes(train_scales(dataset.to_dict()))
         read += 1
         multi += len(extremes) > 1
-    print(f'\n{read} train pipelines read, {multi} of them multi-scale')
-    assert read > 500 and multi > 50
+    assert (read, multi) == (625, 215)  # mmdet 3.3.0's configs

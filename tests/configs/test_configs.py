@@ -1,19 +1,16 @@
 """Every leaf config loads, builds, and trains one step with a gradient everywhere."""
-import glob
 import os.path as osp
 
 import pytest
 import torch
-from helpers import ROOT
+from helpers import LEAF_CONFIGS, ROOT, leaf_config
 from mmdet.testing import demo_mm_inputs
 from mmengine.config import Config
 from mmengine.structures import InstanceData
 
-from mmfpn.config.load import innermost_dataset, load_config
+from mmfpn.config.load import innermost_dataset
 from mmfpn.config.validate import check_model_config
 
-LEAF_CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
-                      if '_base_' not in p)
 
 
 def test_there_are_configs():
@@ -80,7 +77,7 @@ def one_train_step(model: torch.nn.Module, cfg: Config, image_size=(96, 128)) ->
 def test_config_passes_the_tools_checks_and_every_parameter_gets_a_gradient(path):
     """What tools/train.py and `mim train mmfpn` do before reading data passes, and the
     model it built trains one step with a gradient on every parameter (one build)."""
-    cfg = load_config(path)
+    cfg = leaf_config(path)
     assert cfg.default_scope == 'mmdet'
     assert 'mmfpn' in cfg.custom_imports['imports']
     drop_pretrained(cfg.model)

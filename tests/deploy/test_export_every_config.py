@@ -1,13 +1,12 @@
 """Export of every leaf config under configs/: a config that stock mmdet builds in a
 process that never imports mmfpn and that computes what the original computes on the
 same weights, or a refusal that names the mmfpn type."""
-import glob
 import json
 import os.path as osp
 
 import pytest
 import torch
-from helpers import ROOT, run
+from helpers import LEAF_CONFIGS, ROOT, leaf_config, run
 from mmdet.registry import MODELS
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
@@ -19,8 +18,6 @@ from mmfpn.config.tree import walk_dicts
 from mmfpn.deploy.mmdet_export import (DROPPED, REFUSED, RENAMED, ExportError,
                                        to_mmdet_config)
 
-LEAF_CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs/**/*.py'), recursive=True)
-                      if '/_base_/' not in p)
 STOCK_FORWARD = osp.join(ROOT, 'tests', 'stock_mmdet_forward.py')
 
 
@@ -37,7 +34,7 @@ def exports(tmp_path_factory):
     out_dir = tmp_path_factory.mktemp('exported')
     results = {}
     for path in LEAF_CONFIGS:
-        original = Config.fromfile(path)
+        original = leaf_config(path)
         try:
             stock = to_mmdet_config(original)
         except ExportError as err:
