@@ -90,6 +90,7 @@ def test_the_pointer_is_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
     assert resume_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_1.pth')
 
 
+@pytest.mark.slow  # reads the shared end-to-end training run
 def test_a_training_run_publishes_the_pointer(trained_run):
     work = trained_run[0]
     assert (work / 'last_checkpoint').read_text() == str(work / 'epoch_2.pth')
