@@ -50,7 +50,9 @@ def _has(cfg: Config, dotted: str) -> bool:
     return True
 
 
-def one_train_step(model: torch.nn.Module, cfg: Config, image_size=(96, 128)) -> None:
+def one_train_step(model: torch.nn.Module, cfg: Config, image_size=(64, 64)) -> None:
+    """One image with three objects: every module runs forward and backward (the
+    samplers add the ground truth as proposals, so every RoI branch has positives)."""
     torch.manual_seed(0)
     model.init_weights()
     model.train()
@@ -59,7 +61,7 @@ def one_train_step(model: torch.nn.Module, cfg: Config, image_size=(96, 128)) ->
     # (the tree crowns) gets label 0 here.
     with_mask = any(t.get('with_mask') for t in
                     innermost_dataset(cfg.train_dataloader.dataset)['pipeline'])
-    packed = demo_mm_inputs(2, [[3, *image_size]] * 2, num_items=[3, 2],
+    packed = demo_mm_inputs(1, [[3, *image_size]], num_items=[3],
                             num_classes=max(num_classes, 2), with_mask=with_mask)
     if num_classes == 1:
         for sample in packed['data_samples']:
@@ -68,7 +70,7 @@ def one_train_step(model: torch.nn.Module, cfg: Config, image_size=(96, 128)) ->
         gen = torch.Generator().manual_seed(0)
         for sample in packed['data_samples']:
             xy = torch.rand(64, 2, generator=gen) * torch.tensor(image_size[::-1]) * 0.7
-            wh = torch.rand(64, 2, generator=gen) * 40 + 4
+            wh = torch.rand(64, 2, generator=gen) * image_size[0] / 2 + 4
             sample.proposals = InstanceData(bboxes=torch.cat([xy, xy + wh], 1),
                                             scores=torch.rand(64, generator=gen))
     data = model.data_preprocessor(packed, True)
