@@ -1,12 +1,11 @@
 """Adopt: mmdet configs with the paper's components, checked against mmdet's model zoo."""
 import json
 import math
-import os.path as osp
 from collections import defaultdict
 
 import pytest
 import torch
-from helpers import ROOT, run
+from helpers import refusal, tool_main
 from mmdet.registry import MODELS, TASK_UTILS
 from mmdet_zoo import mmdet_zoo
 from mmengine.config import Config
@@ -60,12 +59,12 @@ def test_adopt_converts_the_arguments():
     assert model['rois']['canonical_scale'] == 56
 
 
-def test_adopted_config_imports_mmfpn_and_a_child_config_switches_the_ablation(tmp_path):
+def test_adopted_config_imports_mmfpn_and_a_child_config_switches_the_ablation(tmp_path, capsys):
     adopted = tmp_path / 'retinanet_paper.py'
-    out = run([osp.join(ROOT, 'tools/adopt.py'), 'mmdet::retinanet/retinanet_r50_fpn_1x_coco.py',
-               '--out', str(adopted)], cwd=tmp_path)
-    assert 'model.neck: FPN -> PaperFPN' in out.stdout
-    assert '2 of 2 components adopted' in out.stdout
+    tool_main('adopt')(['mmdet::retinanet/retinanet_r50_fpn_1x_coco.py', '--out', str(adopted)])
+    out = capsys.readouterr().out
+    assert 'model.neck: FPN -> PaperFPN' in out
+    assert '2 of 2 components adopted' in out
     child = tmp_path / 'retinanet_paper_no_lateral.py'
     child.write_text("_base_ = './retinanet_paper.py'\nmodel = dict(neck=dict(lateral=False))\n")
     cfg = Config.fromfile(str(child))
@@ -73,6 +72,11 @@ def test_adopted_config_imports_mmfpn_and_a_child_config_switches_the_ablation(t
     init_default_scope('mmdet')
     neck = MODELS.build(cfg.model.neck)
     assert type(neck).__name__ == 'PaperFPN' and not neck.lateral
+
+
+def test_the_tool_names_a_config_mmdet_does_not_ship(tmp_path):
+    message = refusal('adopt', ['mmdet::retinanet/retinanet_r50.py', '--out', tmp_path / 'x.py'])
+    assert "mmdet has no config 'retinanet/retinanet_r50.py'" in message
 
 
 def test_adopt_refuses_a_config_without_a_model():
