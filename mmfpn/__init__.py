@@ -9,7 +9,7 @@ the globals mmengine's own checkpoints hold, without which no mmengine checkpoin
 loads on torch >= 2.6 (:mod:`mmfpn.engine.compat`). Configs switch mmfpn on with
 ``custom_imports = dict(imports=['mmfpn'], allow_failed_imports=False)``.
 """
-from mmfpn.deploy import fast  # noqa: F401  (registration)
+from mmfpn.deploy import fast_hook  # noqa: F401  (registration)
 from mmfpn.engine import amp, atomic_io, distributed, hooks  # noqa: F401  (registration)
 from mmfpn.engine.compat import allow_mmengine_checkpoint_globals
 from mmfpn.evaluation import SegmProposalMetric

@@ -18,7 +18,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import mmfpn  # noqa: E402,F401
 from mmfpn.config.load import ConfigError, load_config  # noqa: E402
 from mmfpn.deploy.mmdet_export import ExportError, export_to_mmdet  # noqa: E402
-from mmfpn.deploy.openvino import OpenVINOConversionError, export_dense_ir  # noqa: E402
+from mmfpn.apis.export import export_dense_ir  # noqa: E402
+from mmfpn.deploy.openvino import OpenVINOConversionError  # noqa: E402
 
 
 def main(argv=None) -> None:

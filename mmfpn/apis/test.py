@@ -11,7 +11,7 @@ from mmfpn.config.load import ConfigError, innermost_dataset, load_config, setup
 from mmfpn.config.validate import check_model_config
 from mmfpn.datasets.checks import check_data
 from mmfpn.datasets.tiny import ensure_tiny_for
-from mmfpn.deploy.fast import FastInferenceHook
+from mmfpn.deploy.fast_hook import FastInferenceHook
 from mmfpn.deploy.openvino import import_openvino
 
 
@@ -28,7 +28,7 @@ def evaluation_config(config: str, checkpoint: str, work_dir: Optional[str] = No
         out: ``--out``: dump predictions to this ``.pkl`` (mmdet's ``DumpDetResults``,
             extended to masks already in RLE: :class:`~mmfpn.evaluation.DumpRLEDetResults`).
         show, show_dir, wait_time: ``--show``, ``--show-dir``, ``--wait-time``.
-        fast, bf16, backend, ir: The fast path (:class:`~mmfpn.deploy.fast.FastInferenceHook`).
+        fast, bf16, backend, ir: The fast path (:class:`~mmfpn.deploy.fast_hook.FastInferenceHook`).
         tta: ``--tta``: mmdet's flip test-time augmentation (:func:`use_flip_tta`).
         cfg_options, launcher: ``--cfg-options``, ``--launcher``.
 

@@ -14,13 +14,9 @@ mantissa in the trunk and changes the numbers; its mAP change is reported in the
 README.
 """
 import functools
-from typing import Optional
 
 import torch
 from mmcv.cnn import fuse_conv_bn
-from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
-from mmengine.registry import HOOKS
 
 from mmfpn.precision import DENSE_MODULES, register_autocast
 
@@ -50,43 +46,3 @@ def make_fast(model: torch.nn.Module, bf16: bool = False) -> torch.nn.Module:
         register_autocast(model, DENSE_MODULES, torch.bfloat16)
     model.test_step = torch.inference_mode()(model.test_step)
     return model
-
-
-@HOOKS.register_module()
-class FastInferenceHook(Hook):
-    """Apply :func:`make_fast` to the runner's model before testing.
-
-    Runs after the checkpoint is loaded (mmengine loads it before ``before_test``).
-    ``tools/test.py --fast [--bf16] [--backend openvino [--ir IR.xml]]`` adds it.
-
-    Args:
-        bf16: bf16 for the dense part (torch autocast, or OpenVINO's hint).
-        backend: ``'torch'`` or ``'openvino'`` (the dense part in OpenVINO, see
-            :mod:`mmfpn.deploy.openvino`).
-        ir: With ``backend='openvino'``, an IR ``.xml`` to load instead of
-            converting the model.
-    """
-
-    BACKENDS = ('torch', 'openvino')
-
-    def __init__(self, bf16: bool = False, backend: str = 'torch',
-                 ir: Optional[str] = None) -> None:
-        if backend not in self.BACKENDS:
-            raise ValueError(f'FastInferenceHook: backend must be one of {self.BACKENDS}, '
-                             f'got {backend!r}')
-        if ir is not None and backend != 'openvino':
-            raise ValueError(f"FastInferenceHook: ir={ir!r} needs backend='openvino'")
-        if backend == 'openvino':
-            from mmfpn.deploy.openvino import import_openvino
-            import_openvino()  # fail before the checkpoint loads, not after
-        self.bf16 = bf16
-        self.backend = backend
-        self.ir = ir
-
-    def before_test(self, runner) -> None:
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        if self.backend == 'openvino':
-            from mmfpn.deploy.openvino import use_openvino
-            use_openvino(make_fast(model), bf16=self.bf16, ir=self.ir)
-        else:
-            make_fast(model, bf16=self.bf16)

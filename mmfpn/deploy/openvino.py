@@ -27,7 +27,6 @@ Example:
     >>> model = use_openvino(make_fast(detector))      # doctest: +SKIP
     >>> results = model.test_step(data)                 # doctest: +SKIP
 """
-import os
 import os.path as osp
 import warnings
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -347,31 +346,3 @@ def save_dense_ir(model: Any, out_file: str) -> str:
         raise ValueError(f'an OpenVINO IR path ends with .xml, got {out_file!r}')
     ov.save_model(model, out_file, compress_to_fp16=False)
     return out_file
-
-
-def export_dense_ir(config: str, checkpoint: str, out_dir: str,
-                    example_size: Tuple[int, int] = (512, 512)) -> str:
-    """``tools/export_openvino.py``: write ``OUT_DIR/<config name>_dense.xml`` (+ .bin).
-
-    The dense part of the fast path (BN folded), traced at ``example_size`` and
-    checked against torch; the IR accepts any batch, height and width.
-
-    Raises:
-        ConfigError: a missing checkpoint or a bad config.
-        ImportError: OpenVINO is not installed (the message says how to install it).
-        OpenVINOConversionError: the converted model differs from torch.
-    """
-    from mmdet.apis import init_detector
-
-    from mmfpn.config.load import ConfigError, load_config
-    from mmfpn.deploy.fast import make_fast
-
-    import_openvino()
-    if not osp.isfile(checkpoint):
-        raise ConfigError(f'checkpoint {checkpoint!r} does not exist')
-    cfg = load_config(config)
-    model = make_fast(init_detector(cfg, checkpoint, device='cpu'))
-    os.makedirs(out_dir, exist_ok=True)
-    name = osp.splitext(osp.basename(config))[0]
-    example = torch.zeros(1, 3, *example_size)
-    return save_dense_ir(convert_dense(model, example), osp.join(out_dir, f'{name}_dense.xml'))

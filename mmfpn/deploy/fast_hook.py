@@ -1,0 +1,47 @@
+"""``tools/test.py --fast``: the fast path (and the OpenVINO backend) as a test hook."""
+from typing import Optional
+
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmengine.registry import HOOKS
+
+from mmfpn.deploy.fast import make_fast
+from mmfpn.deploy.openvino import import_openvino, use_openvino
+
+
+@HOOKS.register_module()
+class FastInferenceHook(Hook):
+    """Apply :func:`make_fast` to the runner's model before testing.
+
+    Runs after the checkpoint is loaded (mmengine loads it before ``before_test``).
+    ``tools/test.py --fast [--bf16] [--backend openvino [--ir IR.xml]]`` adds it.
+
+    Args:
+        bf16: bf16 for the dense part (torch autocast, or OpenVINO's hint).
+        backend: ``'torch'`` or ``'openvino'`` (the dense part in OpenVINO, see
+            :mod:`mmfpn.deploy.openvino`).
+        ir: With ``backend='openvino'``, an IR ``.xml`` to load instead of
+            converting the model.
+    """
+
+    BACKENDS = ('torch', 'openvino')
+
+    def __init__(self, bf16: bool = False, backend: str = 'torch',
+                 ir: Optional[str] = None) -> None:
+        if backend not in self.BACKENDS:
+            raise ValueError(f'FastInferenceHook: backend must be one of {self.BACKENDS}, '
+                             f'got {backend!r}')
+        if ir is not None and backend != 'openvino':
+            raise ValueError(f"FastInferenceHook: ir={ir!r} needs backend='openvino'")
+        if backend == 'openvino':
+            import_openvino()  # fail before the checkpoint loads, not after
+        self.bf16 = bf16
+        self.backend = backend
+        self.ir = ir
+
+    def before_test(self, runner) -> None:
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        if self.backend == 'openvino':
+            use_openvino(make_fast(model), bf16=self.bf16, ir=self.ir)
+        else:
+            make_fast(model, bf16=self.bf16)
