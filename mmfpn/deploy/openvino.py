@@ -7,8 +7,8 @@ generation, proposal decoding and NMS, RoI extraction, the box head (torch,
 BN-folded by :func:`~mmfpn.deploy.fast.make_fast`), box decoding.
 
 * **Shapes.** The model is converted with a dynamic batch, height and width, so
-  one compiled model serves every image size (measured: dynamic and static
-  compilation run the R50-FPN trunk at the same speed on a CPU).
+  one compiled model serves every image size (static compilation is no faster:
+  ``docs/openvino.md``).
 * **Precision.** f32 by default; ``bf16=True`` asks OpenVINO's CPU plugin for
   bf16 inference (``INFERENCE_PRECISION_HINT``). On a CPU without native bf16
   the plugin keeps f32: the backend warns and reports ``precision == 'f32'``.
@@ -38,8 +38,8 @@ from mmfpn.precision import register_autocast
 
 #: The pinned OpenVINO release (requirements.txt), named by the install hint.
 OPENVINO_REQUIREMENT = 'openvino==2026.4.1'
-#: OpenVINO f32 vs torch, relative to each output's largest magnitude (measured
-#: on R50-FPN at 800x1216: 3.4e-6; a frozen or wrong op is off by 1e-2 and more).
+#: OpenVINO f32 vs torch, relative to each output's largest magnitude: a frozen or
+#: wrong op is off by far more, float rounding by far less (``docs/openvino.md``).
 CHECK_RTOL = 1e-3
 #: What still runs in torch with ``bf16=True`` and is autocast there (the fc layers).
 OPENVINO_TORCH_BF16_MODULES = ('roi_head.bbox_head',)
@@ -196,8 +196,7 @@ class OpenVINODense:
                 f'the OpenVINO model must take one (N, 3, H, W) image batch, it has inputs '
                 f'{[str(i.get_partial_shape()) for i in model.inputs]}')
         # The plugin writes every output channels-last (NHWC), the layout mmfpn's
-        # RoIAlign reads without a copy. R50-FPN at 800x1216: handing the pyramid
-        # over took 0.024 s (NCHW copied out) + 0.055 s (made channels-last), now 0.033 s.
+        # RoIAlign reads without a copy (what that saves: docs/openvino.md).
         # The IR itself stays NCHW (export writes the model, not this compilation).
         model = _nhwc_outputs(model.clone())
         config = {'PERFORMANCE_HINT': 'LATENCY',
@@ -274,7 +273,7 @@ def use_openvino(detector: nn.Module, bf16: bool = False, ir: Optional[str] = No
         outputs = dense(batch_inputs)
         levels = len(outputs) // 3 if rpn_head is not None else len(outputs)
         # Channels-last already (OpenVINODense): mmfpn's RoIAlign reads these maps
-        # without a copy (R50-FPN at 800x1216: RoI extraction 0.28 s from NCHW, 0.17 s).
+        # without a copy.
         feats = tuple(outputs[:levels])
         if rpn_head is None:
             return feats
@@ -293,7 +292,7 @@ def use_openvino(detector: nn.Module, bf16: bool = False, ir: Optional[str] = No
         rpn_head.forward = rpn_forward
     if bf16:
         # The box head's fc layers stay in torch: in bf16 there too, as on the torch
-        # fast path (R50-FPN, 800x1216, AMX CPU: 0.085 s in float32, 0.024 s in bf16).
+        # fast path (docs/openvino.md, Precision).
         register_autocast(detector, OPENVINO_TORCH_BF16_MODULES)
     return detector
 

@@ -1,8 +1,7 @@
 """RoIAlign (average mode) on the CPU with all cores, numerically mmcv's.
 
-mmcv 2.1's CPU ``roi_align`` runs on one thread (measured on a 2-core AMD EPYC: 2000
-RoIs on one level take 0.96 s with 1 thread and 0.95 s with 2), which makes RoI extraction
-cost more than the whole FPN neck. :func:`roi_align` computes the same thing with
+mmcv 2.1's CPU ``roi_align`` runs on one thread, which makes RoI extraction cost more
+than the whole FPN neck (``docs/roi_ops.md``). :func:`roi_align` computes the same thing with
 PyTorch ops that use every core: the bilinear weights of all samples form a
 sparse matrix, applied to a channels-last view of the features in one product.
 Sample positions, clamping and weights are computed with the same operations in
@@ -213,9 +212,8 @@ class RoIAlign(mmcv_ops.RoIAlign):
 
     On the CPU :func:`roi_align` runs for inference and for training: autograd's
     backward of the sparse product (a transposed sparse-dense product on all
-    cores) gives mmcv's gradient (tested within 1e-5) and, measured on 2 cores,
-    fwd + bwd of 512 RoIs on a 4x64x80x80 map take 0.12 s vs mmcv's 0.38 s, and of
-    1024 RoIs on a 2x256x200x200 map 2.2 s vs 12.4 s (``docs/training_speed.md``).
+    cores) gives mmcv's gradient (tested within 1e-5) in a fraction of mmcv's time
+    (``docs/training_speed.md``).
     RoIs get no gradient, as in mmcv. mmcv's kernel runs on other devices, in max
     mode, and under ``torch.jit.trace`` / ONNX export (where mmcv's op and its
     symbolic are what an exporter expects, and a traced sparse product would bake
