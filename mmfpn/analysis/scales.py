@@ -52,12 +52,9 @@ PAPER_SCALE_TO_ANCHOR = 224 / 32
 SIZE_BINS = (('small', 0, 32), ('medium', 32, 96), ('large', 96, math.inf))
 #: Finest-level anchor sizes scanned by the recommendation: 4..256 px in quarter octaves.
 CANDIDATE_SIZES = tuple(2 ** (k / 4) for k in range(8, 33))
-#: Share of the boxes a candidate must change (see :func:`gains`) to be recommended.
-#: Measured on the tree crowns (docs/own_data.md, Faster R-CNN FPN, same seed and
-#: schedule): from anchors 32..512 a candidate that lifted 3.6% of the boxes to IoU 0.7
-#: and 6.1% out of the no-anchor zone moved box AP by -0.3 (AP_s +1.1), inside the
-#: seeds' spread; from anchors 64..1024 the same candidate (42.9% out of the no-anchor
-#: zone) raised box AP from 0.3 to 12.9.
+#: Share of the boxes a candidate must change (see :func:`gains`) to be recommended:
+#: in training on the tree crowns a smaller change stayed inside the seeds' spread,
+#: a larger one raised box AP (the runs: docs/own_data.md).
 MIN_GAIN = 0.10
 
 
