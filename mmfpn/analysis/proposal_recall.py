@@ -77,9 +77,9 @@ def recall_by_mlp(config: str, predictions: str, max_dets: int = 1000,
     """Recall of a segment-proposal model's ``tools/test.py --out`` predictions, over
     all objects and per MLP (``'5x5'``, ``'7x7'``; with ``by_level`` per MLP and
     stride) by the head's assignment (:meth:`FPNSegmentProposalHead.nearest_pairs`)
-    of each object's box scaled as the network saw it. Objects the head ignores
-    (more than an octave below its finest canonical size) form the group
-    ``'ignored'``.
+    of each object's box scaled as the network saw it. Objects with no pair (an
+    octave or more below the head's finest canonical size: never positive in
+    training) form the group ``'no pair'``.
 
     Args:
         config: The model's config (its ``test_evaluator.ann_file`` is the truth).
@@ -106,12 +106,12 @@ def recall_by_mlp(config: str, predictions: str, max_dets: int = 1000,
         torch.cat([boxes[:, :2], boxes[:, :2] + boxes[:, 2:]], 1) * scale)
     groups: Dict[Tuple[float, int], List[float]] = defaultdict(list)
     for i, p, ok in zip(ids, pairs.tolist(), valid.tolist()):
-        _, mlp, stride, _, _ = head.pairs[p]
+        mlp, stride = head.pairs[p].mlp, head.pairs[p].stride
         key = (head.windows[mlp], stride if by_level else 0) if ok else (math.inf, 0)
         groups[key].append(ious[i])
     rows = [GroupRecall('all', len(ious), average_recall(list(ious.values())))]
     for (window, stride), group in sorted(groups.items()):
-        name = 'ignored' if window == math.inf else \
+        name = 'no pair' if window == math.inf else \
             f'{window}x{window}' + (f', stride {stride}' if stride else '')
         rows.append(GroupRecall(name, len(group), average_recall(group)))
     return rows

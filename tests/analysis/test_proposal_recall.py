@@ -23,7 +23,7 @@ def rle(x1: int, y1: int, x2: int, y2: int) -> dict:
 @pytest.fixture
 def scene(tmp_path):
     """One 64x64 image: a 12 px square (the 5x5 MLP's, stride 4: canonical 11.4 px),
-    a 16 px one (the 7x7 MLP's, 16 px) and a 4 px one (ignored: under 11.4 / 2);
+    a 16 px one (the 7x7 MLP's, 16 px) and a 4 px one (no pair: under 11.4 / 2);
     proposals: the 12 px square exactly (score 0.1) and the 16 px one shifted by 3 px
     (IoU 13/19 = 0.68, score 0.9)."""
     boxes = [(4, 4, 16, 16), (30, 30, 46, 46), (50, 4, 54, 8)]
@@ -50,9 +50,9 @@ def test_average_recall_counts_the_coco_thresholds_an_iou_reaches():
 def test_each_object_counts_in_the_group_of_the_mlp_it_is_assigned_to(scene):
     rows = {r.group: (r.objects, r.recall) for r in recall_by_mlp(*scene)}
     assert rows == {'all': (3, pytest.approx(14 / 30)), '5x5': (1, 1.0), '7x7': (1, 0.4),
-                    'ignored': (1, 0.0)}
+                    'no pair': (1, 0.0)}
     by_level = {r.group for r in recall_by_mlp(*scene, by_level=True)}
-    assert by_level == {'all', '5x5, stride 4', '7x7, stride 4', 'ignored'}
+    assert by_level == {'all', '5x5, stride 4', '7x7, stride 4', 'no pair'}
 
 
 def test_only_the_best_scored_proposals_count(scene):
@@ -72,6 +72,6 @@ def test_a_model_without_the_segment_proposal_head_or_masks_is_refused(scene, tm
 def test_a_single_mlp_model_is_grouped_by_a_dual_models_assignment(scene, tmp_path):
     single = tmp_path / 'single.py'
     single.write_text(f'_base_ = {scene[0]!r}\nmodel = dict(bbox_head=dict(windows=(7,)))\n')
-    assert {r.group for r in recall_by_mlp(str(single), scene[1])} == {'all', '7x7', 'ignored'}
+    assert {r.group for r in recall_by_mlp(str(single), scene[1])} == {'all', '7x7', 'no pair'}
     rows = {r.group: r.recall for r in recall_by_mlp(str(single), scene[1], groups_of=scene[0])}
-    assert rows == {'all': pytest.approx(14 / 30), '5x5': 1.0, '7x7': 0.4, 'ignored': 0.0}
+    assert rows == {'all': pytest.approx(14 / 30), '5x5': 1.0, '7x7': 0.4, 'no pair': 0.0}

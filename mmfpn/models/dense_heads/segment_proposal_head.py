@@ -39,7 +39,7 @@ Choices where the paper is silent (each an argument of :class:`FPNSegmentProposa
   the windows). Masks are returned as COCO RLE: a thousand full-size bitmaps per
   image would not fit in memory at COCO sizes.
 """
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 import pycocotools.mask as mask_util
@@ -66,6 +66,15 @@ MASK_SIZE = 14
 OUT_OF_SCALE_OCTAVES = 1.0
 
 DEFAULT_TEST_CFG = dict(nms_pre=1000, max_per_img=1000, mask_thr=0.5, nms=None)
+
+
+class Pair(NamedTuple):
+    """One MLP on one pyramid level: the head's equivalent of an anchor."""
+    level: int              # index of the input map
+    mlp: int                # index into ``windows``
+    stride: int             # of the level, px
+    extent: float           # window side in the image, ``window * stride`` px
+    canonical_size: float   # ``object_ratio * extent`` px
 
 
 class WindowMLP(nn.Module):
@@ -145,13 +154,13 @@ class FPNSegmentProposalHead(BaseModule):
         self.test_cfg = ConfigDict(dict(DEFAULT_TEST_CFG, **(test_cfg or {})))
         self.mlps = nn.ModuleList(WindowMLP(in_channels, w, hidden_channels, mask_size)
                                   for w in self.windows)
-        #: (level index, mlp index, stride, window extent in px, canonical size) per pair.
-        self.pairs = [(lvl, m, s, w * s, object_ratio * w * s)
+        #: Every (level, MLP) pair, level-major.
+        self.pairs = [Pair(lvl, m, s, w * s, object_ratio * w * s)
                       for lvl, s in enumerate(self.strides) for m, w in enumerate(self.windows)]
 
     def canonical_sizes(self) -> List[float]:
         """Canonical object size (px) of each (level, window) pair, in pair order."""
-        return [p[4] for p in self.pairs]
+        return [p.canonical_size for p in self.pairs]
 
     def forward(self, x: Sequence[Tensor]) -> Tuple[List[Tensor], List[Tensor]]:
         """Scores ``(B, H_l, W_l)`` and mask logits ``(B, M * M, H_l, W_l)`` per pair."""
@@ -159,8 +168,8 @@ class FPNSegmentProposalHead(BaseModule):
             raise ValueError(f'{len(x)} feature maps for {len(self.strides)} strides '
                              f'{self.strides}: give one stride per pyramid level')
         scores, masks = [], []
-        for lvl, m, *_ in self.pairs:
-            s, k = self.mlps[m](x[lvl])
+        for pair in self.pairs:
+            s, k = self.mlps[pair.mlp](x[pair.level])
             scores.append(s)
             masks.append(k)
         return scores, masks
@@ -201,7 +210,7 @@ class FPNSegmentProposalHead(BaseModule):
         if self.positive_octaves is not None:
             positive &= nearest_octaves <= self.positive_octaves
         out = []
-        for p, (_, _, stride, _, _) in enumerate(self.pairs):
+        for p, stride in enumerate(pair.stride for pair in self.pairs):
             h, w = sizes[p]
             ys = (torch.arange(h, device=device, dtype=torch.float32) + 0.5) * stride
             xs = (torch.arange(w, device=device, dtype=torch.float32) + 0.5) * stride
@@ -295,8 +304,8 @@ class FPNSegmentProposalHead(BaseModule):
         concatenated maps: centred on the location, ``w * stride`` wide."""
         pair, local = self._split(flat, sizes)
         widths = torch.tensor([sizes[p][1] for p in range(len(sizes))], device=flat.device)
-        strides = torch.tensor([p[2] for p in self.pairs], device=flat.device, dtype=torch.float32)
-        extents = torch.tensor([p[3] for p in self.pairs], device=flat.device, dtype=torch.float32)
+        strides = flat.new_tensor([p.stride for p in self.pairs], dtype=torch.float32)
+        extents = flat.new_tensor([p.extent for p in self.pairs], dtype=torch.float32)
         cx = (local % widths[pair] + 0.5) * strides[pair]
         cy = (local // widths[pair] + 0.5) * strides[pair]
         half = extents[pair] / 2
