@@ -73,6 +73,7 @@ class ScaleReport:
     """What :func:`analyze` found; every array has one entry per box."""
     sizes: np.ndarray                     # (N,) sqrt(w h) after the resize
     roi_levels: np.ndarray                # (N,) Eq. (1) level index (0 = finest)
+    roi_strides: List[int]                # stride of each RoI level; [] without RoI head
     best_iou: np.ndarray                  # (N, L) best anchor IoU on each anchor level
     anchor_strides: List[int]
     pos_iou_thr: float
@@ -119,13 +120,14 @@ class ScaleReport:
         lines = [scales, f'{n} boxes (dropped: {self.dropped or "none"}); sqrt(area) after resize: '
                  f'min {self.sizes.min():.1f}, median {np.median(self.sizes):.1f}, '
                  f'max {self.sizes.max():.1f}', '',
-                 'Eq. (1) RoI level (config canonical scale '
-                 f'{self.canonical_scale}): ' + ', '.join(
-                     f'P{lvl + 2} {np.mean(self.roi_levels == lvl):.0%}'
-                     for lvl in range(int(self.roi_levels.max()) + 1)), '',
+                 ('Eq. (1) RoI level by stride (config canonical scale '
+                  f'{self.canonical_scale}): ' + ', '.join(
+                      f'{stride} px {np.mean(self.roi_levels == lvl):.0%}'
+                      for lvl, stride in enumerate(self.roi_strides))
+                  if self.roi_strides else 'Eq. (1): the model has no RoI extractor'), '',
                  f'| object size | boxes | config: < pos {self.pos_iou_thr} | '
                  f'config: < neg {self.neg_iou_thr} | recommended: < pos | recommended: < neg | '
-                 + ' | '.join(f'median IoU P{i + 2}' for i in range(len(self.anchor_strides)))
+                 + ' | '.join(f'median IoU, stride {s}' for s in self.anchor_strides)
                  + ' |', '|---' * (6 + len(self.anchor_strides)) + '|']
         best, rec = self.overall_best, self.recommended_best_iou
         changes = []
@@ -347,8 +349,9 @@ def analyze(cfg: Config) -> ScaleReport:
         rois = torch.cat([boxes.new_zeros(len(boxes), 1), boxes], 1).float()
         roi_levels = extractor.map_roi_levels(rois, len(extractor.featmap_strides)).numpy()
         canonical = canonical_scale_of(extractor)
+        roi_strides = list(extractor.featmap_strides)
     else:
-        roi_levels = np.zeros(len(boxes), dtype=np.int64)
+        roi_levels, roi_strides = np.zeros(len(boxes), dtype=np.int64), []
     best = best_anchor_iou(boxes, base, strides)
 
     assigner = ((model.get('train_cfg') or {}).get('rpn') or {}).get('assigner') or {}
@@ -361,7 +364,8 @@ def analyze(cfg: Config) -> ScaleReport:
     pick = recommend(boxes, best.max(1).values, finest, centres, strides, pos_thr,
                      config_ratios, neg_thr)
     sizes_per_level = [pick.finest * stride / strides[0] for stride in strides]
-    return ScaleReport(sizes=sizes.numpy(), roi_levels=roi_levels, best_iou=best.numpy(),
+    return ScaleReport(sizes=sizes.numpy(), roi_levels=roi_levels, roi_strides=roi_strides,
+                       best_iou=best.numpy(),
                        anchor_strides=strides, pos_iou_thr=pos_thr, neg_iou_thr=neg_thr,
                        canonical_scale=canonical, recommended_sizes=sizes_per_level,
                        recommended_canonical_scale=(canonical if pick.keep_config and canonical
@@ -380,12 +384,13 @@ def draw(report: ScaleReport, out_file: str) -> str:
     bins = np.geomspace(max(report.sizes.min(), 1), report.sizes.max() + 1, 40)
     levels = sorted(set(report.roi_levels.tolist()))
     ax1.hist([report.sizes[report.roi_levels == lvl] for lvl in levels], bins=bins,
-             stacked=True, label=[f'Eq. (1) -> P{lvl + 2}' for lvl in levels])
+             stacked=True, label=[f'Eq. (1) -> stride {report.roi_strides[lvl]}'
+                                  if report.roi_strides else 'all boxes' for lvl in levels])
     ax1.set(xscale='log', xlabel='sqrt(area) after resize (px)', ylabel='boxes',
             title='object sizes by RoI level')
     ax1.legend()
     for i, stride in enumerate(report.anchor_strides):
-        ax2.scatter(report.sizes, report.best_iou[:, i], s=3, label=f'P{i + 2} (stride {stride})')
+        ax2.scatter(report.sizes, report.best_iou[:, i], s=3, label=f'stride {stride}')
     ax2.axhline(report.pos_iou_thr, color='k', ls='--', lw=1)
     ax2.axhline(report.neg_iou_thr, color='k', ls=':', lw=1)
     ax2.set(xscale='log', xlabel='sqrt(area) after resize (px)', ylabel='best anchor IoU',

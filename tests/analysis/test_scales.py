@@ -113,7 +113,8 @@ def test_gains_count_lifted_and_rescued_boxes_net_of_losses():
 def report(config_best, new_best):
     n = len(config_best)
     return ScaleReport(sizes=np.full(n, 20.0), roi_levels=np.zeros(n, dtype=np.int64),
-                       best_iou=np.asarray(config_best)[:, None], anchor_strides=[4],
+                       roi_strides=[8, 16], best_iou=np.asarray(config_best)[:, None],
+                       anchor_strides=[8],
                        pos_iou_thr=0.7, neg_iou_thr=0.3, canonical_scale=112.0,
                        recommended_sizes=[22.6], recommended_canonical_scale=158.0,
                        coverage_by_size={}, recommended_best_iou=np.asarray(new_best),
@@ -127,6 +128,9 @@ def test_a_small_change_is_shown_but_not_recommended():
     assert MIN_GAIN == 0.10 and not small.worth_changing
     assert 'Not recommended: anchor_sizes=[22.6]' in small.text()
     assert 'lifts 5.0% of the boxes to IoU >= 0.7 and gives 0.0% an anchor' in small.text()
+    # Levels are named by their stride, whatever the strides are.
+    assert 'RoI level by stride (config canonical scale 112.0): 8 px 100%, 16 px 0%' in small.text()
+    assert '| median IoU, stride 8 |' in small.text()
     large = report(config_best, np.where(np.arange(100) < 10, 0.75, 0.5))
     assert large.worth_changing and '\nRecommended: anchor_sizes=[22.6]' in large.text()
 
