@@ -32,13 +32,28 @@ class Decision(NamedTuple):
         return f'{self.path}: {self.stock_type} kept ({self.reason})'
 
 
+def stock_type_name(value: Any) -> str:
+    """The name of an mmdet type (``'FPN'``, ``'mmdet.FPN'`` or mmdet's class itself);
+    ``''`` for another package's type of the same name (``'mmyolo.FPN'``).
+
+    Example:
+        >>> stock_type_name('mmdet.FPN'), stock_type_name('FPN'), stock_type_name('mmx.FPN')
+        ('FPN', 'FPN', '')
+    """
+    if isinstance(value, type):
+        return value.__name__ if value.__module__.startswith('mmdet.') else ''
+    if isinstance(value, str) and ('.' not in value or value.startswith('mmdet.')):
+        return type_name(value)
+    return ''
+
+
 def _adopt(node: Any, path: str, decisions: List[Decision]) -> Any:
     if isinstance(node, (list, tuple)):
         return type(node)(_adopt(v, f'{path}[{i}]', decisions) for i, v in enumerate(node))
     if not isinstance(node, dict):
         return node
     node = {k: _adopt(v, f'{path}.{k}', decisions) for k, v in node.items()}
-    stock_type = type_name(node.get('type'))
+    stock_type = stock_type_name(node.get('type'))
     if stock_type not in FROM_STOCK:
         return node
     try:
