@@ -34,7 +34,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import torch
 from torch import Tensor, nn
 
-from mmfpn.precision import register_autocast
+from mmfpn.precision import cpu_has_native_bf16, register_autocast
 
 #: The pinned OpenVINO release (requirements.txt), named by the install hint.
 OPENVINO_REQUIREMENT = 'openvino==2026.4.1'
@@ -199,9 +199,12 @@ class OpenVINODense:
         # RoIAlign reads without a copy (what that saves: docs/openvino.md).
         # The IR itself stays NCHW (export writes the model, not this compilation).
         model = _nhwc_outputs(model.clone())
+        # bf16 is asked for only where oneDNN runs it natively (as torch sees the CPU);
+        # elsewhere the plugin would keep f32 anyway, or, with oneDNN capped below the
+        # CPU's ISA (ONEDNN_MAX_CPU_ISA=AVX2), fail to compile.
         config = {'PERFORMANCE_HINT': 'LATENCY',
                   'INFERENCE_NUM_THREADS': num_threads or torch.get_num_threads(),
-                  'INFERENCE_PRECISION_HINT': 'bf16' if bf16 else 'f32'}
+                  'INFERENCE_PRECISION_HINT': 'bf16' if bf16 and cpu_has_native_bf16() else 'f32'}
         self.compiled = ov.Core().compile_model(model, 'CPU', config)
         #: What the plugin runs: 'f32' or 'bf16'.
         self.precision: str = self.compiled.get_property('INFERENCE_PRECISION_HINT').get_type_name()

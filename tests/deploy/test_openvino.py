@@ -84,6 +84,17 @@ def test_dense_part_converts_with_dynamic_sizes():
     assert all(torch.equal(g, k) for g, k in zip(got, kept))
 
 
+def test_bf16_where_onednn_runs_it_emulated_keeps_f32_and_says_so(monkeypatch):
+    """As torch sees a CPU without native bf16 (or oneDNN capped at AVX2), the backend
+    does not ask OpenVINO for bf16: it runs f32 and warns."""
+    import mmfpn.deploy.openvino as backend
+    monkeypatch.setattr(backend, 'cpu_has_native_bf16', lambda: False)
+    model = make_fast(init_detector(TINY_CONFIG, device='cpu'))
+    with pytest.warns(UserWarning, match='no native bf16 support, the dense part runs in f32'):
+        dense = OpenVINODense(convert_dense(model, torch.randn(1, 3, 64, 64)), bf16=True)
+    assert dense.precision == 'f32'
+
+
 @pytest.fixture(scope='module')
 def exported_ir(workspace, trained_checkpoint):
     """``tools/export_openvino.py`` of the trained checkpoint, once: ``(IR, stdout)``."""
