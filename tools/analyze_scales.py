@@ -19,7 +19,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmengine.config import DictAction  # noqa: E402
 
 import mmfpn  # noqa: E402,F401
-from mmfpn.analysis.scales import analyze, draw  # noqa: E402
+from mmfpn.analysis.scale_report import draw  # noqa: E402
+from mmfpn.analysis.scales import analyze  # noqa: E402
 from mmfpn.config.load import ConfigError, load_config  # noqa: E402
 from mmfpn.datasets.checks import check_data  # noqa: E402
 from mmfpn.datasets.tiny import ensure_tiny_for  # noqa: E402

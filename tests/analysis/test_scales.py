@@ -6,8 +6,10 @@ import torch
 
 import numpy as np
 
-from mmfpn.analysis.scales import (MIN_GAIN, PAPER_SCALE_TO_ANCHOR, ScaleReport, best_anchor_iou,
-                                   candidate_anchors, gains, recommend)
+from mmfpn.analysis.anchor_search import (MIN_GAIN, best_anchor_iou, candidate_anchors, gains,
+                                          recommend)
+from mmfpn.analysis.scale_report import ScaleReport
+from mmfpn.analysis.scales import PAPER_SCALE_TO_ANCHOR
 from mmfpn.models import PaperAnchorGenerator
 
 
