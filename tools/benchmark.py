@@ -17,7 +17,9 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import mmfpn  # noqa: E402,F401
 from mmfpn.benchmark.report import markdown  # noqa: E402
-from mmfpn.benchmark.timing import bench_openvino, machine, run_all, run_train  # noqa: E402
+from mmfpn.benchmark.detector import bench_openvino  # noqa: E402
+from mmfpn.benchmark.harness import machine  # noqa: E402
+from mmfpn.benchmark.timing import run_all, run_train  # noqa: E402
 
 
 def main(argv=None) -> None:

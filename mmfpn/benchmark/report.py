@@ -1,7 +1,7 @@
 """The benchmark's report: the results of :mod:`mmfpn.benchmark.timing` as markdown."""
 from typing import List, Optional
 
-from mmfpn.benchmark.timing import COMPARED
+from mmfpn.benchmark.detector import COMPARED
 
 
 def _row(name: str, r: dict, ours: str = 'ours', note: str = '') -> str:
@@ -25,7 +25,7 @@ def _train_lines(results: dict) -> List[str]:
 
 
 def _agreement(c: dict) -> str:
-    """One cell: how two sides' outputs agree (:func:`~mmfpn.benchmark.timing.compare_outputs`)."""
+    """One cell: how two sides' outputs agree (:func:`~mmfpn.benchmark.detector.compare_outputs`)."""
     if c['same']:
         return 'same outputs'
     return (f"{c['matched']:.1%} of proposals equal, class logits on them within "

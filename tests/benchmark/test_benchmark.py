@@ -3,7 +3,8 @@ import pytest
 from mmengine.config import Config
 
 from mmfpn.benchmark.report import markdown
-from mmfpn.benchmark.timing import TINY_CONFIG, TRAIN_PHASES, bench_train, machine
+from mmfpn.benchmark.harness import machine
+from mmfpn.benchmark.training import TINY_CONFIG, TRAIN_PHASES, bench_train
 from mmfpn.precision import cpu_has_native_bf16
 
 
@@ -29,7 +30,7 @@ def test_training_rows_time_the_same_step_and_every_phase():
 @pytest.mark.slow
 def test_openvino_rows_time_the_same_trunk_three_ways():
     pytest.importorskip('openvino', reason='the README set-up installs OpenVINO (requirements.txt)')
-    from mmfpn.benchmark.timing import bench_openvino
+    from mmfpn.benchmark.detector import bench_openvino
     result = bench_openvino(128, 160, repeats=1)
     assert result['openvino_vs_fast']['same'] is True
     assert all(result[k] > 0 for k in ('trunk_backend', 'trunk_bare_openvino', 'trunk_torch_fast'))
@@ -45,8 +46,8 @@ def test_outputs_are_compared_where_a_random_model_has_them():
     rows compare its proposals and class scores, which exist."""
     import torch
 
-    from mmfpn.benchmark.timing import (build_detectors, compare_outputs, detector_batch,
-                                        stage_outputs)
+    from mmfpn.benchmark.detector import (build_detectors, compare_outputs, detector_batch,
+                                          stage_outputs)
     stock, ours = build_detectors('cpu')
     data = detector_batch(96, 128, 'cpu')
     with torch.no_grad():

@@ -6,7 +6,7 @@ import torch
 from helpers import TINY_CONFIG
 from mmdet.apis import inference_detector, init_detector
 
-from mmfpn.benchmark.timing import bench_anchors, bench_fpn, bench_roi_extractor
+from mmfpn.benchmark.components import bench_anchors, bench_fpn, bench_roi_extractor
 from mmfpn.deploy.fast import make_fast
 
 
