@@ -72,6 +72,11 @@ def test_a_batch_without_masks_is_refused_with_the_fix():
         head().loss(features(), [sample([[20., 20., 52., 52.]], masks=False)])
 
 
+def test_a_train_cfg_is_refused_naming_the_head_arguments():
+    with pytest.raises(ValueError, match='takes no train_cfg .* set num_samples, pos_fraction'):
+        head(train_cfg=dict(sampler=dict(num=256)))
+
+
 def test_even_windows_are_refused():
     with pytest.raises(ValueError, match='odd window'):
         head(windows=(4, ))

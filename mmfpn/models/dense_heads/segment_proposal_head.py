@@ -116,7 +116,9 @@ class FPNSegmentProposalHead(BaseModule):
         num_samples: Locations sampled per image for the losses.
         pos_fraction: Largest share of positives among them.
         loss_mask_weight, loss_score_weight: Weights of the two losses.
-        train_cfg: Unused (the sampler is set by the arguments above).
+        train_cfg: Must be ``None`` (mmdet's detector passes its ``train_cfg`` to the
+            head): the sampler is set by ``num_samples`` and ``pos_fraction``, the
+            positives by ``center_tolerance`` and ``positive_octaves``.
         test_cfg: ``nms_pre``, ``max_per_img``, ``mask_thr``, ``nms`` (``None`` or
             ``dict(iou_threshold=...)``).
     """
@@ -141,6 +143,10 @@ class FPNSegmentProposalHead(BaseModule):
         if not windows or any(w < 1 or w % 2 == 0 for w in windows):
             raise ValueError(f'windows={tuple(windows)!r}: give odd window sides such as '
                              '(5,), (7,) or (5, 7)')
+        if train_cfg is not None:
+            raise ValueError(f'FPNSegmentProposalHead takes no train_cfg (got {train_cfg!r}): '
+                             'set num_samples, pos_fraction, center_tolerance or '
+                             'positive_octaves on the head (model.bbox_head) instead')
         self.strides = tuple(strides)
         self.windows = tuple(windows)
         self.mask_size = mask_size
@@ -150,7 +156,6 @@ class FPNSegmentProposalHead(BaseModule):
         self.pos_fraction = pos_fraction
         self.loss_mask_weight = loss_mask_weight
         self.loss_score_weight = loss_score_weight
-        self.train_cfg = train_cfg
         self.test_cfg = ConfigDict(dict(DEFAULT_TEST_CFG, **(test_cfg or {})))
         self.mlps = nn.ModuleList(WindowMLP(in_channels, w, hidden_channels, mask_size)
                                   for w in self.windows)
