@@ -22,7 +22,7 @@ from mmengine.registry import init_default_scope
 from torch import nn
 
 from mmfpn.config.tree import walk_dicts
-from mmfpn.models.necks.paper_fpn import ShapeSpec
+from mmfpn.models.shape_spec import ShapeSpec
 from mmfpn.config.load import ConfigError
 
 PROBE_SIZE = 256

@@ -2,7 +2,7 @@
 
 Paper: Sec. 3 ("Feature Pyramid Networks"), Fig. 3; P6 from Sec. 4.1.
 """
-from typing import List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -11,16 +11,12 @@ from mmdet.registry import MODELS
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
+from mmfpn.models.shape_spec import ShapeSpec
+
 #: Sec. 3: "we set d = 256 in this paper and thus all extra convolutional layers
 #: have 256-channel outputs".
 PAPER_CHANNELS = 256
 EXTRA_CONV_SOURCES = ('on_input', 'on_lateral', 'on_output')
-
-
-class ShapeSpec(NamedTuple):
-    """Channels and stride of one feature map (detectron2's ``ShapeSpec``)."""
-    channels: int
-    stride: int
 
 
 def _exporting() -> bool:
