@@ -17,6 +17,7 @@ class RegisteredType(NamedTuple):
     registry: str   # e.g. ``'model'``, ``'task util'``, ``'hook'``
     scope: str      # ``'mmdet'`` or ``'mmengine'``
     module: str     # where the class lives, e.g. ``'mmfpn.models.necks.paper_fpn'``
+    cls: type       # the class itself
 
 
 def mmfpn_types() -> Dict[str, RegisteredType]:
@@ -35,7 +36,7 @@ def mmfpn_types() -> Dict[str, RegisteredType]:
             for name, cls in registry.module_dict.items():
                 where = getattr(cls, '__module__', '')
                 if where == 'mmfpn' or where.startswith('mmfpn.'):
-                    found[name] = RegisteredType(name, registry.name, registry.scope, where)
+                    found[name] = RegisteredType(name, registry.name, registry.scope, where, cls)
     return dict(sorted(found.items()))
 
 

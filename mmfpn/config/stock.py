@@ -16,36 +16,38 @@ One home for the argument conversions that export (paper -> stock,
 A conversion that would change what the model computes raises :class:`NotEquivalent`
 with the reason.
 """
+import inspect
 import math
 from typing import Callable, Dict, List, Sequence
 
 import torch
+from mmdet.models.necks import FPN
+from mmdet.models.roi_heads.roi_extractors import SingleRoIExtractor
 from mmdet.models.task_modules.prior_generators import AnchorGenerator
 
 from mmfpn.config.registered import type_name
+from mmfpn.models.necks.paper_fpn import PAPER_INIT, PaperFPN
 from mmfpn.models.roi_extractors.paper_roi_extractor import (CANONICAL_LEVEL,
-                                                             CANONICAL_SCALE, finest_scale)
-from mmfpn.models.task_modules.paper_anchor_generator import (PAPER_ANCHOR_SIZES,
-                                                              PAPER_ASPECT_RATIOS,
-                                                              PAPER_STRIDES,
-                                                              PaperAnchorGenerator)
+                                                             CANONICAL_SCALE,
+                                                             PaperRoIExtractor, finest_scale)
+from mmfpn.models.task_modules.paper_anchor_generator import PaperAnchorGenerator
 
-#: mmdet's ``FPN`` init when the config names none (``mmdet.models.necks.FPN``).
-STOCK_FPN_INIT = dict(type='Xavier', layer='Conv2d', distribution='uniform')
-#: ``PaperFPN``'s init when the config names none: Detectron's (the paper's code).
-PAPER_FPN_INIT = dict(type='Caffe2Xavier', layer='Conv2d')
-#: mmdet's ``SingleRoIExtractor`` default: Eq. (1) with 224 and k0 = 4 for stride 4.
-STOCK_FINEST_SCALE = 56
-FPN_ARGS = ('in_channels', 'out_channels', 'num_outs', 'start_level', 'end_level',
-            'add_extra_convs', 'relu_before_extra_convs', 'conv_cfg', 'norm_cfg',
-            'act_cfg', 'upsample_cfg', 'init_cfg')
+
+def _arguments(cls: type) -> List[str]:
+    """The arguments ``cls`` takes (its ``__init__``'s, without ``self``)."""
+    return [p for p in inspect.signature(cls.__init__).parameters if p != 'self']
+
+
+def _default(cls: type, argument: str):
+    return inspect.signature(cls.__init__).parameters[argument].default
+
+
+#: mmdet's ``FPN`` init when the config names none (Xavier, uniform).
+STOCK_FPN_INIT = _default(FPN, 'init_cfg')
+#: mmdet's ``SingleRoIExtractor`` default: Eq. (1) with 224 and k0 = 4 for stride 4 (56).
+STOCK_FINEST_SCALE = _default(SingleRoIExtractor, 'finest_scale')
 #: The ablation switches of PaperFPN at their paper values (Table 1 rows (d)-(f)).
-PAPER_FPN_SWITCHES = dict(top_down=True, lateral=True, finest_only=False)
-ANCHOR_ARGS = ('strides', 'ratios', 'scales', 'base_sizes', 'scale_major',
-               'octave_base_scale', 'scales_per_octave', 'centers', 'center_offset',
-               'use_box_type')
-ROI_EXTRACTOR_ARGS = ('roi_layer', 'out_channels', 'featmap_strides', 'finest_scale',
-                      'init_cfg')
+PAPER_FPN_SWITCHES = {k: _default(PaperFPN, k) for k in ('top_down', 'lateral', 'finest_only')}
 #: RoI ops that PaperRoIExtractor runs with mmfpn's kernels (mmcv's on accelerators).
 PAPER_ROI_OPS = ('RoIAlign', 'RoIPool')
 
@@ -76,7 +78,7 @@ def fpn_from_stock(node: dict) -> dict:
         {'in_channels': [8, 16], 'out_channels': 4, 'num_outs': 3, 'type': 'PaperFPN', \
 'init_cfg': {'type': 'Xavier', 'layer': 'Conv2d', 'distribution': 'uniform'}}
     """
-    _unknown(node, (*FPN_ARGS, 'no_norm_on_lateral'), 'FPN')
+    _unknown(node, _arguments(FPN), 'FPN')
     if node.get('no_norm_on_lateral', False):
         raise NotEquivalent('FPN(no_norm_on_lateral=True) leaves the lateral convs without '
                             'the norm the other convs have; PaperFPN normalises every conv '
@@ -96,7 +98,7 @@ def fpn_to_stock(node: dict) -> dict:
         ...
         mmfpn.config.stock.NotEquivalent: PaperFPN(lateral=False) is a paper ablation that mmdet's FPN cannot express
     """
-    _unknown(node, (*FPN_ARGS, *PAPER_FPN_SWITCHES), 'PaperFPN')
+    _unknown(node, _arguments(PaperFPN), 'PaperFPN')
     for switch, paper in PAPER_FPN_SWITCHES.items():
         if node.get(switch, paper) != paper:
             raise NotEquivalent(f'PaperFPN({switch}={node[switch]!r}) is a paper ablation '
@@ -105,17 +107,13 @@ def fpn_to_stock(node: dict) -> dict:
     out['type'] = 'FPN'
     out.setdefault('out_channels', 256)
     out.setdefault('num_outs', 5)
-    init = out.setdefault('init_cfg', dict(PAPER_FPN_INIT))
+    init = out.setdefault('init_cfg', dict(PAPER_INIT))
     if init == STOCK_FPN_INIT:
         del out['init_cfg']
     return out
 
 
 # ------------------------------------------------------------------------ anchors
-
-def _levels(sizes: Sequence) -> List[List[float]]:
-    return [list(s) if isinstance(s, (list, tuple)) else [s] for s in sizes]
-
 
 def _same_anchors(stock: dict, paper: dict) -> bool:
     a = AnchorGenerator(**{k: v for k, v in stock.items() if k != 'type'})
@@ -133,7 +131,7 @@ def anchors_from_stock(node: dict) -> dict:
         {'type': 'PaperAnchorGenerator', 'anchor_sizes': [32, 64, 128, 256, 512], \
 'strides': [4, 8, 16, 32, 64], 'ratios': [0.5, 1.0, 2.0]}
     """
-    _unknown(node, ANCHOR_ARGS, 'AnchorGenerator')
+    _unknown(node, _arguments(AnchorGenerator), 'AnchorGenerator')
     for key, paper, why in (
             ('centers', None, 'explicit anchor centres'),
             ('center_offset', 0.0, "centres off the cell's corner"),
@@ -193,13 +191,14 @@ def anchors_to_stock(node: dict) -> dict:
         {'type': 'AnchorGenerator', 'strides': [4, 8, 16, 32, 64], 'ratios': [0.5, 1.0, 2.0], \
 'scales': [8]}
     """
-    _unknown(node, ('anchor_sizes', 'strides', 'ratios', 'mode'), 'PaperAnchorGenerator')
+    _unknown(node, _arguments(PaperAnchorGenerator), 'PaperAnchorGenerator')
     if node.get('mode', 'mmdet') != 'mmdet':
         raise NotEquivalent(f"PaperAnchorGenerator(mode={node['mode']!r}): Detectron's "
                             'rounded anchors have no mmdet equivalent')
-    sizes = _levels(node.get('anchor_sizes', PAPER_ANCHOR_SIZES))
-    strides = list(node.get('strides', PAPER_STRIDES))
-    ratios = list(node.get('ratios', PAPER_ASPECT_RATIOS))
+    generator = PaperAnchorGenerator(**{k: v for k, v in node.items() if k != 'type'})
+    sizes = generator.anchor_sizes  # a list of sizes per level
+    strides = [s for s, _ in generator.strides]
+    ratios = list(node.get('ratios', _default(PaperAnchorGenerator, 'ratios')))
     paper = dict(anchor_sizes=sizes, strides=strides, ratios=ratios)
     spellings = []
     per_stride = [[s / stride for s in level] for level, stride in zip(sizes, strides)]
@@ -236,7 +235,7 @@ def roi_extractor_from_stock(node: dict) -> dict:
         {'out_channels': 256, 'roi_layer': {'type': 'RoIAlign', 'output_size': 7}, \
 'featmap_strides': [8, 16], 'type': 'PaperRoIExtractor', 'canonical_scale': 112}
     """
-    _unknown(node, ROI_EXTRACTOR_ARGS, 'SingleRoIExtractor')
+    _unknown(node, _arguments(SingleRoIExtractor), 'SingleRoIExtractor')
     layer = type_name((node.get('roi_layer') or {}).get('type'))
     if layer not in PAPER_ROI_OPS:
         raise NotEquivalent(f'SingleRoIExtractor(roi_layer={layer}): PaperRoIExtractor '
@@ -270,8 +269,7 @@ def roi_extractor_to_stock(node: dict) -> dict:
         {'out_channels': 256, 'roi_layer': {'type': 'RoIAlign', 'output_size': 7}, \
 'featmap_strides': [4, 8], 'type': 'SingleRoIExtractor', 'finest_scale': 28}
     """
-    _unknown(node, ('roi_layer', 'out_channels', 'featmap_strides', 'canonical_scale',
-                    'canonical_level', 'init_cfg'), 'PaperRoIExtractor')
+    _unknown(node, _arguments(PaperRoIExtractor), 'PaperRoIExtractor')
     if node['roi_layer'].get('round_rois'):
         raise NotEquivalent("PaperRoIExtractor(roi_layer=dict(type='RoIPool', "
                             "round_rois=True)): the paper's grid-rounded RoI pooling has no "

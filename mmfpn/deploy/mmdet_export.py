@@ -11,6 +11,7 @@
 import copy
 import hashlib
 import importlib.metadata
+import inspect
 import io
 import os
 import os.path as osp
@@ -106,13 +107,10 @@ def publish_checkpoint(in_file: str, out_file: str, cfg: Optional[Config] = None
 #: What export does with each type mmfpn registers (:func:`mmfpn.config.registered.mmfpn_types`).
 #: A type missing here is refused by name, so a new component cannot slip through.
 #: Converted: the stock twin that computes the same (:mod:`mmfpn.config.stock`).
-#: Renamed: the stock class mmfpn's subclasses (supervision, not what the model computes).
+#: Renamed: to the stock class it extends, less the arguments only it takes
+#: (supervision or CPU support, not what the model computes).
 #: Dropped: hooks that change how a run is supervised, not what the model computes.
-RENAMED = {'AtomicCheckpointHook': 'CheckpointHook',
-           'MixedPrecisionOptimWrapper': 'AmpOptimWrapper',
-           'CPUDistributedDataParallel': 'MMDistributedDataParallel'}
-#: Arguments of a renamed type that its stock class does not take.
-RENAMED_ONLY_ARGS = {'MixedPrecisionOptimWrapper': ('cpu_modules', 'cpu_bf16')}
+RENAMED = ('AtomicCheckpointHook', 'MixedPrecisionOptimWrapper', 'CPUDistributedDataParallel')
 DROPPED = ('FiniteLossHook', 'RNGStateHook', 'FastInferenceHook')
 #: Types with no stock twin, and why.
 REFUSED = {
@@ -122,6 +120,15 @@ REFUSED = {
     'SegmProposalMetric': 'mmdet has no segment-proposal AR metric',
     'DumpRLEDetResults': "mmdet's DumpDetResults cannot dump RLE-encoded masks",
 }
+
+
+def _as_base_class(node: dict, cls: type) -> dict:
+    """``node`` as a config of the stock class ``cls`` extends, without the arguments
+    only ``cls`` names."""
+    base = cls.__bases__[0]
+    own = (set(inspect.signature(cls.__init__).parameters)
+           - set(inspect.signature(base.__init__).parameters))
+    return dict({k: v for k, v in node.items() if k not in own}, type=base.__name__)
 
 
 def _stock(node: dict, path: str, owned: Dict[str, Any]) -> Optional[dict]:
@@ -135,8 +142,7 @@ def _stock(node: dict, path: str, owned: Dict[str, Any]) -> Optional[dict]:
         except NotEquivalent as err:
             raise ExportError(f'{path}: {err}; export refused') from err
     if name in RENAMED:
-        return dict({k: v for k, v in node.items() if k not in RENAMED_ONLY_ARGS.get(name, ())},
-                    type=RENAMED[name])
+        return _as_base_class(node, owned[name].cls)
     if name in DROPPED:
         return None
     why = REFUSED.get(name, 'export has no rule for it')

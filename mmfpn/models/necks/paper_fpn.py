@@ -17,6 +17,8 @@ from mmfpn.models.shape_spec import ShapeSpec
 #: have 256-channel outputs".
 PAPER_CHANNELS = 256
 EXTRA_CONV_SOURCES = ('on_input', 'on_lateral', 'on_output')
+#: Weight init of the neck's convs: Detectron's (the paper's code base).
+PAPER_INIT = dict(type='Caffe2Xavier', layer='Conv2d')
 
 
 def _exporting() -> bool:
@@ -101,8 +103,7 @@ class PaperFPN(BaseModule):
                  norm_cfg: Optional[dict] = None,
                  act_cfg: Optional[dict] = None,
                  upsample_cfg: Optional[dict] = None,
-                 init_cfg: Union[dict, List[dict], None] = dict(
-                     type='Caffe2Xavier', layer='Conv2d')) -> None:
+                 init_cfg: Union[dict, List[dict], None] = PAPER_INIT) -> None:
         super().__init__(init_cfg=init_cfg)
         if (not isinstance(in_channels, Sequence) or not in_channels
                 or not all(isinstance(c, int) and c > 0 for c in in_channels)):
