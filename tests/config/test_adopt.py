@@ -1,4 +1,5 @@
 """Adopt: mmdet configs with the paper's components, checked against mmdet's model zoo."""
+import copy
 import json
 import math
 from collections import defaultdict
@@ -207,8 +208,7 @@ def test_adopted_zoo_detector_gives_the_stock_detections(name, zoo):
     assert all(d.paper_type for d in decisions) and decisions
     init_default_scope('mmdet')
     outputs = []
-    for model_cfg in (cfg.model, adopted.model):
-        model_cfg.test_cfg = Config(model_cfg.test_cfg)
+    for model_cfg in (copy.deepcopy(cfg.model), adopted.model):
         model = MODELS.build(model_cfg)
         fill_weights(model)
         model.eval()
