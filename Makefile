@@ -8,6 +8,9 @@ CONFIG ?= configs/tiny/faster-rcnn_r18_paper-fpn_tiny.py
 # float32 elsewhere; fp32 or amp force either.
 PRECISION ?= auto
 export OMP_NUM_THREADS ?= 2
+# pytest-xdist workers of the suite: one per core, at most 4 (each imports torch and mmdet).
+TEST_WORKERS ?= $(shell n=$$(nproc); echo $$(( n < 4 ? n : 4 )))
+PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 .PHONY: setup demo test test-fast test-accuracy coverage data real clean
 
@@ -28,11 +31,11 @@ demo: setup data
 	$(PY) tools/demo.py $(CONFIG) --precision $(PRECISION)
 
 test: setup
-	$(PY) -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
+	$(PYTEST); rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 
 # The inner loop: everything but the end-to-end runs.
 test-fast: setup
-	$(PY) -m pytest -m "not slow and not accuracy"
+	$(PYTEST) -m "not slow and not accuracy"
 
 # Line coverage of mmfpn/ over the whole suite (the tools' subprocesses included).
 coverage: setup

@@ -1,7 +1,10 @@
-"""Shared fixtures: a small generated tiny dataset and a briefly trained model."""
+"""Shared fixtures: a small generated tiny dataset, a briefly trained model and
+mmdet's own configs; how the suite is split over ``pytest -n`` workers."""
+import os
 import os.path as osp
 
 import pytest
+import torch
 from helpers import FAST, ROOT, TINY_CONFIG, run, train
 
 from mmfpn.datasets.tiny import TinySpec, generate
@@ -49,13 +52,49 @@ def tools_test(workspace, trained_checkpoint):
     return evaluate
 
 
+#: Session fixtures that cost seconds to minutes: the tests using one run on one
+#: ``pytest -n`` worker (``--dist loadgroup``), so each is built once per run.
+SHARED_FIXTURES = {'trained_run': 'trained', 'trained_checkpoint': 'trained',
+                   'tools_test': 'trained', 'mmdet_configs': 'mmdet_zoo'}
+
+
+def pytest_configure(config):
+    """Under ``pytest -n N`` each worker computes with ``cores / N`` threads (the tools'
+    subprocesses already run with one): the workers do not oversubscribe the cores."""
+    workers = int(os.environ.get('PYTEST_XDIST_WORKER_COUNT', '0'))
+    if workers > 1:
+        torch.set_num_threads(max(1, len(os.sched_getaffinity(0)) // workers))
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        groups = {SHARED_FIXTURES[name] for name in getattr(item, 'fixturenames', ())
+                  if name in SHARED_FIXTURES}
+        if groups:
+            item.add_marker(pytest.mark.xdist_group(min(groups)))
+
+
+@pytest.fixture
+def mmdet_configs(record_property):
+    """``{relative path: config}`` of mmdet's own leaf configs (read once per worker);
+    the ones that cannot be read here travel with the test's report to the summary."""
+    from mmdet_zoo import mmdet_zoo
+    configs, skipped = mmdet_zoo()
+    record_property('mmdet_zoo', (len(configs), skipped))
+    return configs
+
+
 def pytest_terminal_summary(terminalreporter):
     """Say which of mmdet's configs the zoo tests could not read, when they ran."""
-    from mmdet_zoo import mmdet_zoo
-    if mmdet_zoo.cache_info().currsize:
-        configs, skipped = mmdet_zoo()
-        terminalreporter.write_line(
-            f'mmdet configs checked: {len(configs)} read, {len(skipped)} skipped (they need '
-            'packages mmfpn does not install, or bases mmdet does not ship):')
-        for name, why in skipped.items():
-            terminalreporter.write_line(f'  {name}: {why}')
+    for report in terminalreporter.stats.get('passed', []):
+        zoo = dict(report.user_properties).get('mmdet_zoo')
+        if zoo is not None:
+            break
+    else:
+        return
+    read, skipped = zoo
+    terminalreporter.write_line(
+        f'mmdet configs checked: {read} read, {len(skipped)} skipped (they need packages '
+        'mmfpn does not install, or bases mmdet does not ship):')
+    for name, why in skipped.items():
+        terminalreporter.write_line(f'  {name}: {why}')

@@ -73,16 +73,14 @@ def test_factors_equal_those_the_transform_applies(step):
 
 
 @pytest.mark.slow
-def test_the_train_pipeline_of_every_zoo_config_with_an_fpn_part_is_read():
+def test_the_train_pipeline_of_every_zoo_config_with_an_fpn_part_is_read(mmdet_configs):
     """Every mmdet config whose model uses FPN, AnchorGenerator or SingleRoIExtractor
     (the configs adopt checks): its training scales are read without an exception."""
-    from mmdet_zoo import mmdet_zoo
-
     from mmfpn.config.registered import type_name
     from mmfpn.config.stock import FROM_STOCK
     from mmfpn.config.tree import walk_dicts
     read, multi = 0, 0
-    for name, cfg in mmdet_zoo()[0].items():
+    for name, cfg in mmdet_configs.items():
         if not any(type_name(n.get('type')) in FROM_STOCK
                    for _, n in walk_dicts(cfg.get('model') or {})):
             continue

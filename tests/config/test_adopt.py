@@ -1,5 +1,6 @@
 """Adopt: mmdet configs with the paper's components, checked against mmdet's model zoo."""
 import copy
+import functools
 import json
 import math
 from collections import defaultdict
@@ -87,6 +88,7 @@ def test_adopt_refuses_a_config_without_a_model():
 
 # ---------------------------------------------------------------- mmdet's model zoo
 
+@functools.lru_cache(maxsize=1)
 def zoo_components():
     """``{(stock type, json of the dict): [config names]}`` over mmdet's configs."""
     groups = defaultdict(list)
@@ -98,11 +100,11 @@ def zoo_components():
     return groups
 
 
-@pytest.fixture(scope='module')
-def zoo():
+@pytest.fixture
+def zoo(mmdet_configs):
     """mmdet's configs and their distinct components; the configs that cannot be read
     here are listed in the run's summary (tests/conftest.py)."""
-    return mmdet_zoo()[0], zoo_components()
+    return mmdet_configs, zoo_components()
 
 
 def _odd_maps(channels, first_stride, strides=None):
