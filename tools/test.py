@@ -1,7 +1,7 @@
 """Evaluate a checkpoint: mmdet's ``tools/test.py`` command line, on mmengine's Runner.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out results.pkl]
-                         [--show-dir DIR] [--cfg-options k=v ...] [--launcher ...]
+                         [--show-dir DIR] [--cfg-options k=v ...] [--workers N] [--launcher ...]
                          [--fast [--bf16] [--backend openvino [--ir IR.xml]]] [--tta]
 """
 import argparse
@@ -40,6 +40,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="mmdet's flip test-time augmentation (DetTTAModel)")
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys')
+    parser.add_argument('--workers', type=int, default=None,
+                        help='loader processes; 0 loads in the main process. Default: the config\'s')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -55,7 +57,7 @@ def main(argv=None) -> None:
             args.config, args.checkpoint, args.work_dir, out=args.out, show=args.show,
             show_dir=args.show_dir, wait_time=args.wait_time, fast=args.fast, bf16=args.bf16,
             backend=args.backend, ir=args.ir, tta=args.tta, cfg_options=args.cfg_options,
-            launcher=args.launcher)
+            launcher=args.launcher, workers=args.workers)
     except ConfigError as err:
         sys.exit(f'error: {err}')
     evaluate(cfg)

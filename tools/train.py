@@ -2,7 +2,7 @@
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
                                  [--auto-scale-lr] [--cfg-options k=v ...]
-                                 [--launcher none|pytorch|slurm|mpi]
+                                 [--workers N] [--launcher none|pytorch|slurm|mpi]
 """
 import argparse
 import os
@@ -32,6 +32,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                              'the work dir when CKPT is omitted')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys, e.g. train_cfg.max_epochs=1')
+    parser.add_argument('--workers', type=int, default=None,
+                        help='loader processes of every dataloader; 0 loads in the training '
+                             'process. Default: the config\'s')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -45,7 +48,8 @@ def main(argv=None) -> None:
     try:
         cfg = train_config(args.config, args.work_dir, amp=args.amp,
                            auto_scale_lr=args.auto_scale_lr, resume=args.resume,
-                           cfg_options=args.cfg_options, launcher=args.launcher)
+                           cfg_options=args.cfg_options, launcher=args.launcher,
+                           workers=args.workers)
         train(cfg)
     except ConfigError as err:
         sys.exit(f'error: {err}')

@@ -7,7 +7,8 @@ from typing import Optional
 from mmengine.config import Config
 
 from mmfpn.apis.runner import build_runner
-from mmfpn.config.load import ConfigError, innermost_dataset, load_config, setup_work_dir
+from mmfpn.config.load import (ConfigError, innermost_dataset, load_config, set_loader_workers,
+                               setup_work_dir)
 from mmfpn.config.validate import check_model_config
 from mmfpn.datasets.checks import check_data
 from mmfpn.datasets.tiny import ensure_tiny_for
@@ -19,7 +20,8 @@ def evaluation_config(config: str, checkpoint: str, work_dir: Optional[str] = No
                 out: Optional[str] = None, show: bool = False, show_dir: Optional[str] = None,
                 wait_time: float = 2, fast: bool = False, bf16: bool = False,
                 backend: str = 'torch', ir: Optional[str] = None, tta: bool = False,
-                cfg_options: Optional[dict] = None, launcher: str = 'none') -> Config:
+                cfg_options: Optional[dict] = None, launcher: str = 'none',
+                workers: Optional[int] = None) -> Config:
     """The checked config ``tools/test.py`` hands to the Runner.
 
     Args:
@@ -31,6 +33,7 @@ def evaluation_config(config: str, checkpoint: str, work_dir: Optional[str] = No
         fast, bf16, backend, ir: The fast path (:class:`~mmfpn.deploy.fast_hook.FastInferenceHook`).
         tta: ``--tta``: mmdet's flip test-time augmentation (:func:`use_flip_tta`).
         cfg_options, launcher: ``--cfg-options``, ``--launcher``.
+        workers: ``--workers`` (:func:`~mmfpn.config.load.set_loader_workers`).
 
     Raises:
         ConfigError: a flag combination or file that cannot work, named with the fix.
@@ -40,6 +43,8 @@ def evaluation_config(config: str, checkpoint: str, work_dir: Optional[str] = No
     cfg = load_config(config, cfg_options)
     cfg.launcher = launcher
     setup_work_dir(cfg, config, work_dir)
+    if workers is not None:
+        set_loader_workers(cfg, workers)
     cfg.load_from = checkpoint
     if out is not None:
         if not out.endswith(('.pkl', '.pickle')):

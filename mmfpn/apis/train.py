@@ -5,7 +5,7 @@ from typing import Optional
 from mmengine.config import Config
 
 from mmfpn.apis.runner import build_runner
-from mmfpn.config.load import ConfigError, load_config, setup_work_dir
+from mmfpn.config.load import ConfigError, load_config, set_loader_workers, setup_work_dir
 from mmfpn.config.validate import check_model_config, check_pretrained_weights
 from mmfpn.datasets.checks import check_data
 from mmfpn.datasets.tiny import ensure_tiny_for
@@ -15,7 +15,8 @@ from mmfpn.engine.work_dir import is_complete_checkpoint, resume_checkpoint, wor
 
 def train_config(config: str, work_dir: Optional[str] = None, amp: bool = False,
                  auto_scale_lr: bool = False, resume: Optional[str] = None,
-                 cfg_options: Optional[dict] = None, launcher: str = 'none') -> Config:
+                 cfg_options: Optional[dict] = None, launcher: str = 'none',
+                 workers: Optional[int] = None) -> Config:
     """The checked config ``tools/train.py`` hands to the Runner.
 
     Args:
@@ -27,6 +28,8 @@ def train_config(config: str, work_dir: Optional[str] = None, amp: bool = False,
             :func:`~mmfpn.engine.work_dir.resume_checkpoint`) or a path.
         cfg_options: ``--cfg-options``.
         launcher: ``--launcher``.
+        workers: ``--workers``: loader processes of every dataloader
+            (:func:`~mmfpn.config.load.set_loader_workers`); the config's if None.
 
     Raises:
         ConfigError: anything that cannot work, before data or weights are touched
@@ -35,6 +38,8 @@ def train_config(config: str, work_dir: Optional[str] = None, amp: bool = False,
     cfg = load_config(config, cfg_options)
     cfg.launcher = launcher
     setup_work_dir(cfg, config, work_dir)
+    if workers is not None:
+        set_loader_workers(cfg, workers)
     use_mixed_precision(cfg, amp)
     if auto_scale_lr:
         if not cfg.get('auto_scale_lr') or 'base_batch_size' not in cfg.auto_scale_lr:

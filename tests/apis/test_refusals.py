@@ -69,6 +69,11 @@ def test_test_flags_that_cannot_work(in_tiny, flags, message):
     assert message in refusal('test', [TINY_CONFIG, TINY_CONFIG, *flags])
 
 
+def test_a_negative_worker_count_is_refused(in_tiny):
+    message = refusal('train', [TINY_CONFIG, '--workers', '-1'])
+    assert '--workers -1: give 0 (load in the main process) or more' in message
+
+
 def test_missing_checkpoint_is_named(in_tiny):
     assert "checkpoint 'nope.pth' does not exist" in refusal('test', [TINY_CONFIG, 'nope.pth'])
 
