@@ -135,18 +135,29 @@ def sync_readme(text: str, results: dict) -> str:
 
 def metafile_metrics(results: dict) -> Dict[str, Dict[str, float]]:
     """``{model name: {metafile metric: value}}`` of every tiny table row, every Mask R-CNN
-    run and every tree-crown row (a row run with several seeds states their mean)."""
+    run and every tree-crown row (a row run with several seeds states their mean), and
+    the demo's float32 run."""
     rows = [r for group in ('tiny', 'trees') for rows in results.get(group, {}).values()
             for r in rows] + results.get('mask_rcnn', [])
+    rows.append({'config': results['demo']['config'], **results['demo']['fp32']})
     return {config_name(r['config']): {METAFILE_METRICS[k]: v for k, v in row_metrics(r).items()
                                        if k in METAFILE_METRICS}
             for r in rows}
+
+
+def metafile_training_time(results: dict) -> Dict[str, Dict[str, float]]:
+    """``{model name: {'Training Time (s)': seconds}}``: the demo's float32 train +
+    evaluation time (the one training time results.json states per model)."""
+    return {config_name(results['demo']['config']):
+            {'Training Time (s)': results['demo']['fp32']['train_and_eval_s']}}
 
 
 def sync_metafile(text: str, results: dict) -> str:
     """``text`` (a metafile) with each listed model's metric values from ``results``;
     comments and layout are kept."""
     wanted = metafile_metrics(results)
+    for name, metadata in metafile_training_time(results).items():
+        wanted[name] = {**wanted[name], **metadata}
     out, model = [], None
     for line in text.splitlines(keepends=True):
         name = re.match(r'\s+- Name: (\S+)\s*$', line)

@@ -18,7 +18,7 @@ from mmfpn.config.load import mim_path
 from mmfpn.datasets.tiny import TINY_ROOT, ensure_tiny
 from mmfpn.precision import Precision, choose_precision
 
-DEFAULT_CONFIG = 'configs/tiny/faster-rcnn_r18_paper-fpn_tiny.py'
+DEFAULT_CONFIG = 'configs/tiny/faster-rcnn_r18-w24_paper-fpn_demo.py'
 
 
 def demo_train_command(config: str, work_dir: str, precision: Precision,

@@ -45,7 +45,10 @@ def test_metafile_states_the_results(results):
             checked += 1
     rows = [r for rows in results['tiny'].values() for r in rows]
     rows += [r for rows in results['trees'].values() for r in rows] + results.get('mask_rcnn', [])
+    rows.append(results['demo'])
     assert checked == len(wanted) == len(rows) >= 15 + 2  # every stated row has an entry
+    demo = next(m for m in meta['Models'] if m['Config'] == results['demo']['config'])
+    assert demo['Metadata']['Training Time (s)'] == results['demo']['fp32']['train_and_eval_s']
     unmeasured = [m['Name'] for m in meta['Models']
                   if m['Name'] not in wanted and ('_tiny' in m['Name'] or '_trees' in m['Name'])]
     assert not unmeasured, f'metafile entries without a number in results.json: {unmeasured}'
@@ -58,7 +61,10 @@ def test_a_readme_without_the_blocks_is_refused(results):
         sync_readme('# a README', results)
 
 
-def test_demo_states_both_precisions(results):
+def test_demo_states_both_precisions_of_the_config_make_demo_trains(results):
+    from mmfpn.apis.demo import DEFAULT_CONFIG
+    assert results['demo']['config'] == DEFAULT_CONFIG
+    assert f'CONFIG ?= {DEFAULT_CONFIG}' in read('Makefile')
     for precision in ('fp32', 'amp'):
         assert 0 < stated_demo_metrics(results, precision)['bbox_mAP'] <= 100
         assert results['demo'][precision]['machine'] and results['demo'][precision]['date']
