@@ -1,10 +1,10 @@
 """The stated accuracy holds: the demo config trained exactly as ``make demo``
-trains it on this machine (full tiny dataset, 6 epochs, 2 threads, the precision
+trains it on this machine (full tiny dataset, its schedule, 2 threads, the precision
 ``make demo`` selects) reaches the box mAP that docs/results.json states for that
 precision, within its tolerance (another thread count or CPU changes the float
-summation order, which moves a from-scratch run by well under that; a broken level
-map, RoI op or loss moves it by far more). Opt-in: ``make test-accuracy`` (about
-4 minutes on 2 AVX2 cores)."""
+summation order, which moved a from-scratch run of the demo by 2.4 points; a broken
+level map, RoI op or loss moves it by far more). Opt-in: ``make test-accuracy`` (about
+5 minutes on 2 AVX2 cores)."""
 import os
 import os.path as osp
 import re

@@ -145,19 +145,13 @@ def metafile_metrics(results: dict) -> Dict[str, Dict[str, float]]:
             for r in rows}
 
 
-def metafile_training_time(results: dict) -> Dict[str, Dict[str, float]]:
-    """``{model name: {'Training Time (s)': seconds}}``: the demo's float32 train +
-    evaluation time (the one training time results.json states per model)."""
-    return {config_name(results['demo']['config']):
-            {'Training Time (s)': results['demo']['fp32']['train_and_eval_s']}}
-
-
 def sync_metafile(text: str, results: dict) -> str:
-    """``text`` (a metafile) with each listed model's metric values from ``results``;
-    comments and layout are kept."""
+    """``text`` (a metafile) with each listed model's metric values from ``results``, and
+    the demo's training time (its float32 train + evaluation); comments and layout are
+    kept."""
     wanted = metafile_metrics(results)
-    for name, metadata in metafile_training_time(results).items():
-        wanted[name] = {**wanted[name], **metadata}
+    demo = results['demo']
+    wanted[config_name(demo['config'])]['Training Time (s)'] = demo['fp32']['train_and_eval_s']
     out, model = [], None
     for line in text.splitlines(keepends=True):
         name = re.match(r'\s+- Name: (\S+)\s*$', line)
