@@ -1,11 +1,13 @@
 """Shared fixtures: a small generated tiny dataset, a briefly trained model and
 mmdet's own configs; how the suite is split over ``pytest -n`` workers."""
+import logging
 import os
 import os.path as osp
 
 import pytest
 import torch
 from helpers import FAST, ROOT, TINY_CONFIG, run, train
+from mmengine.logging import MMLogger
 
 from mmfpn.datasets.tiny import TinySpec, generate
 
@@ -50,6 +52,23 @@ def tools_test(workspace, trained_checkpoint):
             done[flags] = float(log.split('coco/bbox_mAP: ')[1].split()[0]), log
         return done[flags]
     return evaluate
+
+
+@pytest.fixture
+def log_messages(request):
+    """The messages mmengine's current logger receives during the test (a list)."""
+    messages = []
+
+    class Records(logging.Handler):
+        def emit(self, record):
+            messages.append(record.getMessage())
+
+    MMLogger.get_instance(f'mmfpn_test_{request.node.name}')
+    logger = MMLogger.get_current_instance()
+    handler = Records()
+    logger.addHandler(handler)
+    yield messages
+    logger.removeHandler(handler)
 
 
 #: Session fixtures that cost seconds to minutes: the tests using one run on one

@@ -3,6 +3,11 @@
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out results.pkl]
                          [--show-dir DIR] [--cfg-options k=v ...] [--workers N] [--launcher ...]
                          [--fast [--bf16] [--backend openvino [--ir IR.xml]]] [--tta]
+                         [--slice SIZE [--overlap F] [--merge nms|join] [--whole-image]
+                                       [--max-dets N] [--max-per-window N] [--slice-batch N]]
+
+--slice evaluates on the test images at their own size by sliced inference (large
+images: aerial mosaics, slides); docs/large_images.md.
 """
 import argparse
 import os
@@ -14,6 +19,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmengine.config import DictAction  # noqa: E402
 
 import mmfpn  # noqa: E402,F401  (registers components; safe checkpoint loading)
+from mmfpn.apis.slicing import SliceOptions, add_slice_arguments  # noqa: E402
 from mmfpn.apis.test import evaluate, evaluation_config  # noqa: E402
 from mmfpn.config.load import ConfigError  # noqa: E402
 
@@ -45,6 +51,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_slice_arguments(parser)
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
@@ -57,7 +64,7 @@ def main(argv=None) -> None:
             args.config, args.checkpoint, args.work_dir, out=args.out, show=args.show,
             show_dir=args.show_dir, wait_time=args.wait_time, fast=args.fast, bf16=args.bf16,
             backend=args.backend, ir=args.ir, tta=args.tta, cfg_options=args.cfg_options,
-            launcher=args.launcher, workers=args.workers)
+            launcher=args.launcher, workers=args.workers, slicing=SliceOptions.from_args(args))
     except ConfigError as err:
         sys.exit(f'error: {err}')
     evaluate(cfg)

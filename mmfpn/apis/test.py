@@ -7,12 +7,13 @@ from typing import Optional
 from mmengine.config import Config
 
 from mmfpn.apis.runner import build_runner
+from mmfpn.apis.slicing import SliceOptions, use_sliced_evaluation
 from mmfpn.config.load import (ConfigError, innermost_dataset, load_config, set_loader_workers,
                                setup_work_dir)
 from mmfpn.config.validate import check_model_config
 from mmfpn.datasets.checks import check_data
 from mmfpn.datasets.tiny import ensure_tiny_for
-from mmfpn.deploy.fast_hook import FastInferenceHook
+from mmfpn.deploy.fast_hook import BACKENDS, FastInferenceHook
 from mmfpn.deploy.openvino import import_openvino
 
 
@@ -21,7 +22,8 @@ def evaluation_config(config: str, checkpoint: str, work_dir: Optional[str] = No
                 wait_time: float = 2, fast: bool = False, bf16: bool = False,
                 backend: str = 'torch', ir: Optional[str] = None, tta: bool = False,
                 cfg_options: Optional[dict] = None, launcher: str = 'none',
-                workers: Optional[int] = None) -> Config:
+                workers: Optional[int] = None,
+                slicing: Optional[SliceOptions] = None) -> Config:
     """The checked config ``tools/test.py`` hands to the Runner.
 
     Args:
@@ -34,6 +36,8 @@ def evaluation_config(config: str, checkpoint: str, work_dir: Optional[str] = No
         tta: ``--tta``: mmdet's flip test-time augmentation (:func:`use_flip_tta`).
         cfg_options, launcher: ``--cfg-options``, ``--launcher``.
         workers: ``--workers`` (:func:`~mmfpn.config.load.set_loader_workers`).
+        slicing: ``--slice ...``: sliced inference on the test images at their own size
+            (:func:`~mmfpn.apis.slicing.use_sliced_evaluation`).
 
     Raises:
         ConfigError: a flag combination or file that cannot work, named with the fix.
@@ -57,9 +61,14 @@ def evaluation_config(config: str, checkpoint: str, work_dir: Optional[str] = No
                               "(type='DetVisualizationHook') in the config")
         hook.update(draw=True, show=show, wait_time=wait_time, test_out_dir=show_dir)
     check_model_config(cfg)
-    _check_fast_flags(fast, bf16, backend, ir, tta)
+    check_fast_flags(fast, bf16, backend, ir)
+    if tta and (fast or slicing):
+        raise ConfigError(f'--tta and {"--fast" if fast else "--slice"} cannot be combined: '
+                          "mmdet's flip augmentation wraps the detector itself")
     if tta:
         use_flip_tta(cfg)
+    if slicing is not None:
+        print(use_sliced_evaluation(cfg, slicing))
     if fast:
         cfg.custom_hooks = [*cfg.get('custom_hooks', []),
                             dict(type=FastInferenceHook.__name__, bf16=bf16, backend=backend,
@@ -73,8 +82,10 @@ def _evaluators(cfg: Config) -> list:
     return cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
 
 
-def _check_fast_flags(fast: bool, bf16: bool, backend: str, ir: Optional[str],
-                      tta: bool) -> None:
+def check_fast_flags(fast: bool, bf16: bool, backend: str, ir: Optional[str]) -> None:
+    """Raises ConfigError for ``--bf16 / --backend / --ir`` without what they need."""
+    if backend not in BACKENDS:
+        raise ConfigError(f'--backend must be one of {BACKENDS}, got {backend!r}')
     if bf16 and not fast:
         raise ConfigError('--bf16 is an option of the fast path: add --fast')
     if backend != 'torch' and not fast:
@@ -90,9 +101,6 @@ def _check_fast_flags(fast: bool, bf16: bool, backend: str, ir: Optional[str],
             import_openvino()
         except ImportError as err:
             raise ConfigError(str(err)) from err
-    if tta and fast:
-        raise ConfigError('--tta and --fast cannot be combined: the fast path folds '
-                          'the detector itself, not its test-time-augmentation wrapper')
 
 
 def use_flip_tta(cfg: Config) -> None:

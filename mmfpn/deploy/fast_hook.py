@@ -2,19 +2,32 @@
 from typing import Optional
 
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
+from mmengine.model import BaseTTAModel, is_model_wrapper
 from mmengine.registry import HOOKS
+from torch import nn
 
 from mmfpn.deploy.fast import make_fast
 from mmfpn.deploy.openvino import import_openvino, use_openvino
 
+BACKENDS = ('torch', 'openvino')
+
+
+def apply_fast_path(detector: nn.Module, bf16: bool = False, backend: str = 'torch',
+                    ir: Optional[str] = None) -> nn.Module:
+    """:func:`make_fast` on ``detector`` (in place), its dense part in OpenVINO with
+    ``backend='openvino'`` (from ``ir`` when given)."""
+    if backend == 'openvino':
+        return use_openvino(make_fast(detector), bf16=bf16, ir=ir)
+    return make_fast(detector, bf16=bf16)
+
 
 @HOOKS.register_module()
 class FastInferenceHook(Hook):
-    """Apply :func:`make_fast` to the runner's model before testing.
+    """Apply :func:`apply_fast_path` to the runner's detector before testing.
 
     Runs after the checkpoint is loaded (mmengine loads it before ``before_test``).
-    ``tools/test.py --fast [--bf16] [--backend openvino [--ir IR.xml]]`` adds it.
+    ``tools/test.py --fast [--bf16] [--backend openvino [--ir IR.xml]]`` adds it. A
+    detector inside sliced inference (``--slice``) is made fast in its wrapper.
 
     Args:
         bf16: bf16 for the dense part (torch autocast, or OpenVINO's hint).
@@ -24,12 +37,10 @@ class FastInferenceHook(Hook):
             converting the model.
     """
 
-    BACKENDS = ('torch', 'openvino')
-
     def __init__(self, bf16: bool = False, backend: str = 'torch',
                  ir: Optional[str] = None) -> None:
-        if backend not in self.BACKENDS:
-            raise ValueError(f'FastInferenceHook: backend must be one of {self.BACKENDS}, '
+        if backend not in BACKENDS:
+            raise ValueError(f'FastInferenceHook: backend must be one of {BACKENDS}, '
                              f'got {backend!r}')
         if ir is not None and backend != 'openvino':
             raise ValueError(f"FastInferenceHook: ir={ir!r} needs backend='openvino'")
@@ -41,7 +52,6 @@ class FastInferenceHook(Hook):
 
     def before_test(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        if self.backend == 'openvino':
-            use_openvino(make_fast(model), bf16=self.bf16, ir=self.ir)
-        else:
-            make_fast(model, bf16=self.bf16)
+        if isinstance(model, BaseTTAModel):
+            model = model.module
+        apply_fast_path(model, self.bf16, self.backend, self.ir)

@@ -63,6 +63,10 @@ def test_a_second_training_on_one_work_dir_is_refused(in_tiny):
     (['--fast', '--backend', 'openvino', '--ir', 'nowhere.xml'], "--ir 'nowhere.xml' does not exist"),
     (['--tta', '--fast'], '--tta and --fast cannot be combined'),
     (['--out', 'results.json'], "--out must be a .pkl file, got 'results.json'"),
+    (['--tta', '--slice', '320'], '--tta and --slice cannot be combined'),
+    (['--slice', '0'], 'slice size must be a positive number of pixels, got 0'),
+    (['--slice', '320', '--overlap', '1'], 'overlap must be a fraction of a window in [0, 1)'),
+    (['--slice', '320', '--max-dets', '0'], 'max_per_img must be >= 1, got 0'),
 ])
 def test_test_flags_that_cannot_work(in_tiny, flags, message):
     # The config file stands in for a checkpoint: flags are refused before loading it.
@@ -86,6 +90,15 @@ def test_dump_proposals_needs_an_rpn_config(in_tiny):
 def test_infer_names_a_missing_image(in_tiny):
     assert "'missing.png' does not exist" in refusal(
         'infer', [TINY_CONFIG, TINY_CONFIG, 'missing.png'])
+
+
+def test_infer_names_an_unreadable_image_and_bad_slicing_before_loading(in_tiny):
+    (in_tiny / 'notes.png').write_text('not an image')
+    assert "'notes.png' is not an image OpenCV can read" in refusal(
+        'infer', [TINY_CONFIG, TINY_CONFIG, 'notes.png'])
+    image = 'data/tiny/val/' + sorted(os.listdir(in_tiny / 'data/tiny/val'))[0]
+    assert 'overlap must be a fraction of a window in [0, 1), got 1.5' in refusal(
+        'infer', [TINY_CONFIG, TINY_CONFIG, image, '--slice', '400', '--overlap', '1.5'])
 
 
 def test_scale_analysis_of_a_config_without_anchors(in_tiny):

@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from mmfpn.datasets.trees import (SPLIT_BY_REGION, WHOLE_IMAGES, TreesSpec, crop_boxes,
-                                  make_trees, tile_origins)
+from mmfpn.datasets.tiling import TileSpec, crop_boxes, make_tiles, tile_origins
+from mmfpn.datasets.trees import SPLIT_BY_REGION, WHOLE_IMAGES, TreesSpec, make_trees
 
 
 def voc(boxes, width, height):
@@ -56,6 +56,32 @@ def test_tiles_cover_each_region_and_no_crown_is_in_both_splits(wheel, tmp_path)
         found = [a['bbox'] for a in coco[split]['annotations'] if a['image_id'] in tiles]
         assert crown in found, (split, found)
     assert stats['train']['boxes'] == len(coco['train']['annotations'])
+
+
+def test_whole_val_regions_hold_every_val_crown_and_tile_into_the_val_tiles(wheel, tmp_path):
+    root = tmp_path / 'trees'
+    stats = make_trees(wheel, str(root))
+    whole = json.loads((root / 'annotations' / 'instances_val_whole.json').read_text())
+    large = SPLIT_BY_REGION[0]
+    assert [(im['file_name'], im['width'], im['height']) for im in whole['images']] == [
+        (f'{SPLIT_BY_REGION[0]}.png', 250, 600), (f'{SPLIT_BY_REGION[1]}.png', 250, 600),
+        ('SOAP_061.png', 400, 400)]
+    # The val crown (800, 500, 850, 560) in the region starting at x = 750; none clipped.
+    assert whole['annotations'][0]['bbox'] == [50, 500, 50, 60]
+    assert stats['val_whole']['boxes'] == 3
+    # One implementation: make_tiles on the whole regions gives make_trees' val tiles.
+    spec = TreesSpec()
+    make_tiles(str(root / 'annotations' / 'instances_val_whole.json'), str(root / 'val_whole'),
+               str(tmp_path / 'again'), 'val',
+               TileSpec(tile=spec.tile, overlap=spec.overlap, min_visible=spec.min_visible))
+    tiled = json.loads((tmp_path / 'again' / 'annotations' / 'instances_val.json').read_text())
+    val = json.loads((root / 'annotations' / 'instances_val.json').read_text())
+    rename = {f'{large}_0_{y}.png': f'{large}_750_{y}.png' for y in (0, 200)}
+    rename.update({f'{SPLIT_BY_REGION[1]}_0_{y}.png': f'{SPLIT_BY_REGION[1]}_750_{y}.png'
+                   for y in (0, 200)})
+    assert [rename.get(im['file_name'], im['file_name']) for im in tiled['images']] == [
+        im['file_name'] for im in val['images']]
+    assert [a['bbox'] for a in tiled['annotations']] == [a['bbox'] for a in val['annotations']]
 
 
 def test_tile_origins_end_at_the_edge():
