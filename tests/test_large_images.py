@@ -18,7 +18,7 @@ def test_sliced_evaluation_of_one_window_images_is_the_plain_evaluation(tools_te
     plain, _ = tools_test('--fast')
     sliced, log = tools_test('--fast', '--slice', '320')
     assert abs(sliced - plain) <= 1e-3
-    assert 'COCO maxDets (100, 300, 1000)' in log and 'coco/bbox_AR@1000:' in log
+    assert 'COCO maxDets (100, 300, 1000) (DenseCocoMetric)' in log and 'coco/bbox_AR@1000:' in log
 
 
 def test_infer_slices_a_mosaic_and_writes_what_infer_writes(workspace, trained_checkpoint):

@@ -4,8 +4,10 @@
                               [--tile 400] [--overlap 100]
 
 Downloads deepforest==2.1.0 without its dependencies (the package is not installed),
-tiles its four annotated aerial images and writes COCO json; see mmfpn/datasets/trees.py
-for the tiling and split rules and docs/trees.md for the data's origin and licence.
+tiles its four annotated aerial images (train/, val/) and writes the validation regions
+whole (val_whole/, for tools/test.py --slice), with COCO json for each; see
+mmfpn/datasets/trees.py for the tiling and split rules and docs/trees.md for the data's
+origin and licence.
 """
 import argparse
 import os.path as osp

@@ -13,6 +13,7 @@ from mmengine.config import Config
 
 from mmfpn.config.load import ConfigError, innermost_dataset
 from mmfpn.config.registered import type_name
+from mmfpn.evaluation import DenseCocoMetric
 from mmfpn.models.detectors.sliced import (LOADING, MAX_PER_IMG, SlicedInference,
                                            check_slice_args, window_pipeline)
 from mmfpn.models.task_modules.window_merge import MERGE_METHODS
@@ -109,10 +110,10 @@ def use_sliced_evaluation(cfg: Config, options: SliceOptions) -> str:
     evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
     max_dets = (*COCO_MAX_DETS, options.max_dets)
     for evaluator in evaluators:
-        if type_name(evaluator['type']) == 'CocoMetric':
-            evaluator['proposal_nums'] = max_dets
+        if type_name(evaluator['type']) in ('CocoMetric', DenseCocoMetric.__name__):
+            evaluator.update(type=DenseCocoMetric.__name__, proposal_nums=max_dets)
             if evaluator.get('metric', 'bbox') in ('bbox', ['bbox']):
                 evaluator.setdefault('metric_items', list(SLICED_METRIC_ITEMS))
     return (f'sliced evaluation: {options.size} px windows, overlap {options.overlap}, merge '
-            f'{options.merge!r}; COCO maxDets {max_dets}: AP and "AR@1000" count up to '
-            f'{options.max_dets} detections per image')
+            f'{options.merge!r}; COCO maxDets {max_dets} (DenseCocoMetric): every AP and '
+            f'"AR@1000" count up to {options.max_dets} detections per image')
