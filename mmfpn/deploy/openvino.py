@@ -41,6 +41,10 @@ OPENVINO_REQUIREMENT = 'openvino==2026.4.1'
 #: OpenVINO f32 vs torch, relative to each output's largest magnitude: a frozen or
 #: wrong op is off by far more, float rounding by far less (``docs/openvino.md``).
 CHECK_RTOL = 1e-3
+#: An INT8 model (FakeQuantize ops, :mod:`mmfpn.deploy.int8`) against the f32 torch
+#: trunk: relative L2 error of each output on the random probe. INT8 rounding gives
+#: 0.01-0.17 there, another model's IR about 1 (``docs/openvino.md``).
+INT8_CHECK_L2 = 0.35
 #: What still runs in torch with ``bf16=True`` and is autocast there (the fc layers).
 OPENVINO_TORCH_BF16_MODULES = ('roi_head.bbox_head',)
 
@@ -160,7 +164,7 @@ def check_against_torch(detector: nn.Module, model: Any, example_input: Tensor,
     try:
         outputs = compiled(probe.numpy())
         got = [torch.from_numpy(outputs[i]) for i in range(len(model.outputs))]
-        problem = _first_difference(got, expected)
+        problem = _first_difference(got, expected, quantized=is_quantized(model))
     except RuntimeError as err:  # e.g. a shape frozen by tracing
         problem = f'it fails on a {tuple(probe.shape)} input ({str(err).splitlines()[-1]})'
     if problem is None:
@@ -300,13 +304,26 @@ def use_openvino(detector: nn.Module, bf16: bool = False, ir: Optional[str] = No
     return detector
 
 
-def _first_difference(got: Sequence[Tensor], expected: Sequence[Tensor]) -> Optional[str]:
-    """How the OpenVINO outputs first differ from torch's beyond ``CHECK_RTOL``."""
+def is_quantized(model: Any) -> bool:
+    """Whether an ``openvino.Model`` holds quantization (NNCF's FakeQuantize ops)."""
+    return any(op.get_type_name() == 'FakeQuantize' for op in model.get_ops())
+
+
+def _first_difference(got: Sequence[Tensor], expected: Sequence[Tensor],
+                      quantized: bool = False) -> Optional[str]:
+    """How the OpenVINO outputs first differ from torch's beyond ``CHECK_RTOL`` (an
+    INT8 model: beyond ``INT8_CHECK_L2``)."""
     if len(got) != len(expected):
         return f'{len(got)} outputs where the torch trunk has {len(expected)}'
     for i, (g, e) in enumerate(zip(got, expected)):
         if g.shape != e.shape:
             return f'output {i} has shape {tuple(g.shape)}, torch {tuple(e.shape)}'
+        if quantized:
+            error = ((g - e).norm() / e.norm().clamp_min(1e-12)).item()
+            if error > INT8_CHECK_L2:
+                return (f'INT8 output {i} differs from torch by {error:.2f} of its norm '
+                        f'(INT8 rounding stays below {INT8_CHECK_L2})')
+            continue
         diff, scale = (g - e).abs().max().item(), e.abs().max().item()
         if diff > CHECK_RTOL * max(1.0, scale):
             return f'output {i} differs from torch by {diff:.3g} (max |torch| {scale:.3g})'
