@@ -17,7 +17,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import mmfpn  # noqa: E402,F401
 from mmfpn.benchmark.report import markdown  # noqa: E402
-from mmfpn.benchmark.detector import bench_openvino  # noqa: E402
+from mmfpn.benchmark.detector import TINY_SIZE, bench_openvino  # noqa: E402
 from mmfpn.benchmark.harness import machine  # noqa: E402
 from mmfpn.benchmark.timing import run_all, run_train  # noqa: E402
 
@@ -32,7 +32,7 @@ def main(argv=None) -> None:
     parser.add_argument('--train-only', action='store_true',
                         help='only the training-step rows (R50-FPN and the tiny demo config)')
     parser.add_argument('--openvino-only', action='store_true',
-                        help='only the OpenVINO rows (R50-FPN inference, CPU)')
+                        help='only the OpenVINO rows (R50-FPN and the tiny demo config, CPU)')
     parser.add_argument('--out', default='work_dirs/benchmark')
     args = parser.parse_args(argv)
     warnings.filterwarnings('ignore')
@@ -40,7 +40,8 @@ def main(argv=None) -> None:
         results = run_train(*args.size, repeats=args.repeats, device=args.device)
     elif args.openvino_only:
         results = dict(machine=machine('cpu'),
-                       openvino=bench_openvino(*args.size, repeats=args.repeats))
+                       openvino=bench_openvino(*args.size, repeats=args.repeats),
+                       openvino_tiny=bench_openvino(*TINY_SIZE, repeats=args.repeats, tiny=True))
     else:
         results = run_all(*args.size, repeats=args.repeats, device=args.device,
                           batch_sizes=args.batch_sizes, train=not args.no_train)

@@ -31,7 +31,7 @@ class SliceOptions:
     size: int
     overlap: float = 0.25
     batch: int = 4
-    merge: str = 'nms'
+    merge: str = 'join'
     whole_image: bool = False
     max_per_window: Optional[int] = None
     max_dets: int = MAX_PER_IMG
@@ -69,8 +69,8 @@ def add_slice_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument('--slice-batch', type=int, default=SliceOptions.batch, metavar='N',
                        help='with --slice: windows per forward pass (memory grows with it)')
     group.add_argument('--merge', choices=MERGE_METHODS, default=SliceOptions.merge,
-                       help="with --slice: class-wise NMS across windows, or 'join' a box cut "
-                            'by a window edge with its other part first')
+                       help="with --slice: 'join' a box cut by a window edge with its other "
+                            "part (or drop it for the whole view) before NMS, or 'nms' alone")
     group.add_argument('--whole-image', action='store_true',
                        help="with --slice: add the whole image at the config's scale "
                             '(objects larger than a window)')

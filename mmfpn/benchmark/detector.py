@@ -44,8 +44,8 @@ def build_with_same_weights(stock_cfg: dict, ours_cfg: dict):
     return stock, ours
 
 
-def detector_batch(height: int, width: int, device: str, batch: int = 1) -> dict:
-    gen = torch.Generator().manual_seed(3)
+def detector_batch(height: int, width: int, device: str, batch: int = 1, seed: int = 3) -> dict:
+    gen = torch.Generator().manual_seed(seed)
     inputs, samples = [], []
     for _ in range(batch):
         inputs.append(torch.randint(0, 256, (3, height, width), generator=gen, dtype=torch.uint8))
@@ -55,6 +55,9 @@ def detector_batch(height: int, width: int, device: str, batch: int = 1) -> dict
     return dict(inputs=inputs, data_samples=samples)
 
 
+#: Proposals of the INT8 model "equal" the f32 ones within this many pixels (INT8
+#: moves boxes; the share within 1 px says how much).
+INT8_ATOL = 1.0
 #: What the "same outputs" columns compare. A randomly initialised detector's class
 #: scores lie below the test score threshold, so its detections are empty and
 #: comparing them would prove nothing; the outputs before any threshold exist.
@@ -120,11 +123,45 @@ def bench_detector(height: int, width: int, repeats: int, device: str, batch: in
                 compared=COMPARED, num_proposals=len(outs['stock'][0]))
 
 
-def bench_openvino(height: int, width: int, repeats: int) -> dict:
-    """CPU inference: the torch fast path against the OpenVINO backend (f32, bf16),
-    and the backend's dense part against bare OpenVINO and against the torch fast
-    path's on the same trunk. The latter ratio bounds the end-to-end one: outside
+#: The tiny row of the OpenVINO benchmark: the demo config (random weights) at 320x320.
+TINY_BENCH_CONFIG = mim_path('configs', 'tiny', 'faster-rcnn_r18-w24_paper-fpn_demo.py')
+TINY_SIZE = (320, 320)
+#: Images the benchmark's INT8 model is calibrated on (random, as its weights: the
+#: speed of INT8 does not depend on the ranges; its accuracy is measured on trained
+#: models in docs/openvino.md).
+BENCH_CALIB = 8
+
+
+def build_tiny_detector() -> torch.nn.Module:
+    """The demo config's detector with seeded random weights (no checkpoint needed)."""
+    init_default_scope('mmdet')
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(TINY_BENCH_CONFIG).model)
+    model.init_weights()
+    return model.eval()
+
+
+def int8_detector(fast: torch.nn.Module, calibration: list) -> torch.nn.Module:
+    """``fast`` (a :func:`make_fast` detector, changed in place) on the OpenVINO backend
+    with its dense part quantized to INT8 on ``calibration`` (preprocessed batches).
+    Not checked against torch: random weights give near-zero RPN maps, which INT8
+    rounds to nothing; trained models are checked (``tools/export_openvino.py``)."""
+    from mmfpn.deploy.int8 import quantize_dense
+    from mmfpn.deploy.openvino import OpenVINODense, convert_dense, use_openvino
+    quantized = quantize_dense(convert_dense(fast, calibration[0]),
+                               [x.numpy() for x in calibration])
+    model = use_openvino(fast)
+    model.openvino = OpenVINODense(quantized)
+    return model
+
+
+def bench_openvino(height: int, width: int, repeats: int, tiny: bool = False) -> dict:
+    """CPU inference: the torch fast path against the OpenVINO backend (f32, bf16,
+    INT8), and the backend's dense part against bare OpenVINO and against the torch
+    fast path's on the same trunk. The latter ratio bounds the end-to-end one: outside
     the dense part both sides run the same torch code, and (T + R) / (O + R) <= T / O.
+
+    ``tiny``: the demo config's detector instead of Faster R-CNN R50-FPN.
 
     Bare OpenVINO is what a user gets without mmfpn: ``openvino.convert_model`` of
     the (unfolded) trunk with a static example input, the CPU plugin with the
@@ -134,12 +171,15 @@ def bench_openvino(height: int, width: int, repeats: int) -> dict:
     import openvino as ov
 
     from mmfpn.deploy.openvino import DenseTrunk, use_openvino
-    _, ours = build_detectors('cpu')
+    ours = build_tiny_detector() if tiny else build_detectors('cpu')[1]
     data = detector_batch(height, width, 'cpu')
+    calibration = [ours.data_preprocessor(detector_batch(height, width, 'cpu', seed=k))['inputs']
+                   for k in range(BENCH_CALIB)]
     models = dict(ours_fast=make_fast(copy.deepcopy(ours)),
                   ours_fast_bf16=make_fast(copy.deepcopy(ours), bf16=True),
                   ours_openvino=use_openvino(make_fast(copy.deepcopy(ours))),
-                  ours_openvino_bf16=use_openvino(make_fast(copy.deepcopy(ours)), bf16=True))
+                  ours_openvino_bf16=use_openvino(make_fast(copy.deepcopy(ours)), bf16=True),
+                  ours_openvino_int8=int8_detector(make_fast(copy.deepcopy(ours)), calibration))
     outs = {name: stage_outputs(m, data) for name, m in models.items()}  # converts
     with torch.no_grad():
         t = time_pair({name: (lambda m=m: m.test_step(data)) for name, m in models.items()},
@@ -153,15 +193,21 @@ def bench_openvino(height: int, width: int, repeats: int) -> dict:
              'INFERENCE_PRECISION_HINT': 'f32'})
         array = inputs.numpy()
         dense = models['ours_openvino'].openvino
+        int8 = models['ours_openvino_int8'].openvino
         fast = models['ours_fast']
         trunk = time_pair(dict(backend=lambda: dense(inputs), bare=lambda: bare(array),
+                               int8=lambda: int8(inputs),
                                torch_fast=lambda: fast.rpn_head(fast.extract_feat(inputs))),
                           repeats, 'cpu')
-    return dict(t, openvino_vs_fast=compare_outputs(outs['ours_fast'], outs['ours_openvino']),
+    return dict(t, model=f'{"demo config (tiny)" if tiny else "Faster R-CNN R50-FPN"} '
+                         f'{height}x{width}',
+                openvino_vs_fast=compare_outputs(outs['ours_fast'], outs['ours_openvino']),
+                int8_vs_fast=compare_outputs(outs['ours_fast'], outs['ours_openvino_int8'],
+                                             atol=INT8_ATOL),
                 compared=COMPARED, num_proposals=len(outs['ours_fast'][0]),
                 openvino_precision=models['ours_openvino_bf16'].openvino.precision,
                 trunk_backend=trunk['backend'], trunk_bare_openvino=trunk['bare'],
-                trunk_torch_fast=trunk['torch_fast'])
+                trunk_int8=trunk['int8'], trunk_torch_fast=trunk['torch_fast'])
 
 
 def flops(height: int, width: int) -> Dict[str, float]:

@@ -34,8 +34,9 @@ def time_pair(fns: Dict[str, Callable[[], object]], repeats: int, device: str,
     return {name: statistics.median(t) for name, t in times.items()}
 
 
-#: The CPU flags that decide which kernels oneDNN runs (and whether bf16 is native).
-CPU_FLAGS = ('avx2', 'avx512f', 'avx512_bf16', 'amx_bf16')
+#: The CPU flags that decide which kernels oneDNN and OpenVINO run (bf16 natively; INT8
+#: with VNNI or AMX).
+CPU_FLAGS = ('avx2', 'avx_vnni', 'avx512f', 'avx512_vnni', 'avx512_bf16', 'amx_bf16', 'amx_int8')
 
 
 def machine(device: str) -> dict:

@@ -37,17 +37,27 @@ def _openvino_lines(r: Optional[dict]) -> List[str]:
     if r is None:
         return []
     ratio = lambda a, b: f'{r[a]:.4f} | {r[a] / r[b]:.2f}'  # noqa: E731
+    what = r.get('model', 'Faster R-CNN R50-FPN')
+    int8 = [] if 'ours_openvino_int8' not in r else [
+        f'| {what}: OpenVINO INT8 vs fast fp32 | {r["ours_fast"]:.4f} | '
+        f'{ratio("ours_openvino_int8", "ours_fast")} | {_agreement(r["int8_vs_fast"])} (1 px) |',
+        f'| {what}: OpenVINO INT8 vs OpenVINO f32 (stock column) | {r["ours_openvino"]:.4f} | '
+        f'{ratio("ours_openvino_int8", "ours_openvino")} | |',
+        f'| {what}: dense part INT8 vs torch fast path (stock column) | '
+        f'{r["trunk_torch_fast"]:.4f} | {ratio("trunk_int8", "trunk_torch_fast")} | |']
     return [
-        f'| OpenVINO backend f32 vs fast fp32 (same run) | {r["ours_fast"]:.4f} | '
+        f'| {what}: OpenVINO backend f32 vs fast fp32 (same run) | {r["ours_fast"]:.4f} | '
         f'{ratio("ours_openvino", "ours_fast")} | {_agreement(r["openvino_vs_fast"])} |',
-        f'| OpenVINO backend --bf16 vs fast bf16 | {r["ours_fast_bf16"]:.4f} | '
+        f'| {what}: OpenVINO backend --bf16 vs fast bf16 | {r["ours_fast_bf16"]:.4f} | '
         f'{ratio("ours_openvino_bf16", "ours_fast_bf16")} | OpenVINO ran '
         f'{r["openvino_precision"]} |',
-        f'| dense part: backend vs bare OpenVINO (stock column) | {r["trunk_bare_openvino"]:.4f} | '
+        f'| {what}: dense part: backend vs bare OpenVINO (stock column) | '
+        f'{r["trunk_bare_openvino"]:.4f} | '
         f'{ratio("trunk_backend", "trunk_bare_openvino")} | same trunk |',
-        f'| dense part: backend vs torch fast path (stock column) | {r["trunk_torch_fast"]:.4f} | '
+        f'| {what}: dense part: backend vs torch fast path (stock column) | '
+        f'{r["trunk_torch_fast"]:.4f} | '
         f'{ratio("trunk_backend", "trunk_torch_fast")} | the end-to-end speed-up cannot exceed '
-        f'{r["trunk_torch_fast"] / r["trunk_backend"]:.2f}x (same torch code outside) |']
+        f'{r["trunk_torch_fast"] / r["trunk_backend"]:.2f}x (same torch code outside) |', *int8]
 
 
 def markdown(results: dict) -> str:
@@ -59,7 +69,7 @@ def markdown(results: dict) -> str:
              '| what | stock mmdet | mmfpn | ratio ours/stock | outputs |', '|---|---|---|---|---|']
     if 'fpn' not in results:  # --train-only / --openvino-only
         return '\n'.join(lines + _openvino_lines(results.get('openvino'))
-                         + _train_lines(results))
+                         + _openvino_lines(results.get('openvino_tiny')) + _train_lines(results))
     lines.append(_row('PaperFPN vs FPN', results['fpn'],
                       note=f'max abs diff {results["fpn"]["max_abs_diff"]:.1e}'))
     lines.append(_row('PaperRoIExtractor vs SingleRoIExtractor (2x1000 RoIs)',

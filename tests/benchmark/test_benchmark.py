@@ -28,7 +28,7 @@ def test_training_rows_time_the_same_step_and_every_phase():
 
 
 @pytest.mark.slow
-def test_openvino_rows_time_the_same_trunk_three_ways():
+def test_openvino_rows_time_the_same_trunk_four_ways():
     pytest.importorskip('openvino', reason='the README set-up installs OpenVINO (requirements.txt)')
     from mmfpn.benchmark.detector import bench_openvino
     result = bench_openvino(128, 160, repeats=1)
@@ -38,7 +38,9 @@ def test_openvino_rows_time_the_same_trunk_three_ways():
                           openvino=result))
     ceiling = result['trunk_torch_fast'] / result['trunk_backend']
     assert f'the end-to-end speed-up cannot exceed {ceiling:.2f}x (same torch code outside)' in table
-    assert '| dense part: backend vs bare OpenVINO (stock column) |' in table
+    assert '| Faster R-CNN R50-FPN 128x160: dense part: backend vs bare OpenVINO (stock column) |' in table
+    assert result['ours_openvino_int8'] > 0 and 0 <= result['int8_vs_fast']['matched'] <= 1
+    assert '| Faster R-CNN R50-FPN 128x160: OpenVINO INT8 vs fast fp32 |' in table
 
 
 def test_outputs_are_compared_where_a_random_model_has_them():

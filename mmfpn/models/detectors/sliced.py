@@ -111,7 +111,7 @@ class SlicedInference(BaseTTAModel):
     """
 
     def __init__(self, module, window_pipeline: Sequence[Dict], slice_size: int,
-                 overlap: float = 0.25, batch_size: int = 4, merge: str = 'nms',
+                 overlap: float = 0.25, batch_size: int = 4, merge: str = 'join',
                  whole_image: bool = False, max_per_window: Optional[int] = None,
                  max_per_img: int = MAX_PER_IMG, progress: bool = False) -> None:
         check_slice_args(slice_size, overlap, batch_size, merge, max_per_window, max_per_img)
