@@ -1,6 +1,7 @@
 """``tools/export_openvino.py``: load a config, build, make fast, convert, save the IR
 (and, with ``int8``, calibrate on the training set and save the quantized IR)."""
 import copy
+import json
 import os
 import os.path as osp
 from typing import List, Tuple
@@ -13,7 +14,7 @@ from mmengine.dataset import pseudo_collate
 from mmengine.registry import DefaultScope
 from torch import nn
 
-from mmfpn.config.load import ConfigError, innermost_dataset, load_config
+from mmfpn.config.load import ConfigError, ann_path, innermost_dataset, load_config
 from mmfpn.datasets.tiny import ensure_tiny_for
 from mmfpn.deploy.fast import make_fast
 from mmfpn.deploy.int8 import DEFAULT_CALIB, import_nncf, quantize_dense
@@ -74,12 +75,18 @@ def calibration_inputs(cfg, model: nn.Module, count: int, seed: int = 0) -> List
     ensure_tiny_for(cfg)
     dataset_cfg = copy.deepcopy(innermost_dataset(cfg.train_dataloader.dataset))
     dataset_cfg.pipeline = copy.deepcopy(innermost_dataset(cfg.test_dataloader.dataset).pipeline)
+    refusal = ConfigError(f'INT8 calibration reads the training set, and '
+                          f'{dataset_cfg.get("ann_file")!r} has no usable image: point '
+                          'train_dataloader at the images the model will see')
+    path = ann_path(dataset_cfg)
+    if path and path.endswith('.json') and osp.isfile(path):
+        with open(path) as f:
+            if not json.load(f).get('images'):   # mmdet's CocoDataset fails on none
+                raise refusal
     with DefaultScope.overwrite_default_scope('mmdet'):
         dataset = DATASETS.build(dataset_cfg)
     if len(dataset) == 0:
-        raise ConfigError(f'INT8 calibration reads the training set, and '
-                          f'{dataset_cfg.get("ann_file")!r} has no usable image: point '
-                          'train_dataloader at the images the model will see')
+        raise refusal
     chosen = np.random.default_rng(seed).permutation(len(dataset))[:count]
     with torch.no_grad():
         return [model.data_preprocessor(pseudo_collate([dataset[int(i)]]), False)['inputs'].float()
