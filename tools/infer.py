@@ -1,7 +1,7 @@
 """Detect objects in images with a trained model: mmdet's DetInferencer, mmfpn loaded.
 
     python tools/infer.py CONFIG CHECKPOINT IMAGE [IMAGE ...] [--out-dir outputs]
-                          [--score-thr 0.3] [--device cpu]
+                          [--score-thr 0.3] [--device cpu] [--no-vis]
                           [--fast [--bf16] [--backend openvino [--ir IR.xml]]]
                           [--slice SIZE [--overlap F] [--merge nms|join] [--whole-image]
                                         [--max-dets N] [--max-per-window N] [--slice-batch N]]
@@ -29,6 +29,9 @@ def main(argv=None) -> None:
     parser.add_argument('--out-dir', default='outputs')
     parser.add_argument('--score-thr', type=float, default=0.3)
     parser.add_argument('--device', default='cpu')
+    parser.add_argument('--no-vis', action='store_true',
+                        help='write only the predictions (drawing a very large image costs '
+                             'more memory and time than detecting on it)')
     parser.add_argument('--fast', action='store_true',
                         help='conv+BN folding, channels-last, inference_mode')
     parser.add_argument('--bf16', action='store_true', help='with --fast: bf16 dense part')
@@ -40,12 +43,12 @@ def main(argv=None) -> None:
     try:
         counts = infer(args.config, args.checkpoint, args.images, args.out_dir,
                        args.score_thr, args.device, args.fast, args.bf16, args.backend,
-                       args.ir, SliceOptions.from_args(args))
+                       args.ir, SliceOptions.from_args(args), draw=not args.no_vis)
     except ConfigError as err:
         sys.exit(f'error: {err}')
     for image, kept in zip(args.images, counts):
         print(f'{image}: {kept} detections with score >= {args.score_thr}')
-    print(f'wrote {args.out_dir}/vis and {args.out_dir}/preds')
+    print(f'wrote {args.out_dir}/preds' + ('' if args.no_vis else f' and {args.out_dir}/vis'))
 
 
 if __name__ == '__main__':

@@ -17,7 +17,7 @@ from mmfpn.models.detectors.sliced import SlicedInference
 def infer(config: str, checkpoint: str, images: Sequence[str], out_dir: str = 'outputs',
           score_thr: float = 0.3, device: str = 'cpu', fast: bool = False, bf16: bool = False,
           backend: str = 'torch', ir: Optional[str] = None,
-          slicing: Optional[SliceOptions] = None) -> List[int]:
+          slicing: Optional[SliceOptions] = None, draw: bool = True) -> List[int]:
     """Detect objects in ``images``; writes ``out_dir/vis/<image>`` (boxes drawn) and
     ``out_dir/preds/<image>.json`` (labels, scores, boxes in image pixels), as mmdet's
     ``demo/image_demo.py`` does.
@@ -27,6 +27,8 @@ def infer(config: str, checkpoint: str, images: Sequence[str], out_dir: str = 'o
             (:func:`~mmfpn.deploy.fast_hook.apply_fast_path`).
         slicing: Detect on windows of each image at its own size, merged
             (:class:`~mmfpn.models.detectors.SlicedInference`); a progress bar per image.
+        draw: Write ``out_dir/vis`` (mmdet's visualizer draws at the image's size:
+            on a 10000x10000 image that takes most of the memory and a minute).
 
     Returns:
         The number of detections with score >= ``score_thr`` per image.
@@ -51,7 +53,7 @@ def infer(config: str, checkpoint: str, images: Sequence[str], out_dir: str = 'o
     if slicing is not None:
         _use_slicing(inferencer, slicing)
     results = inferencer(list(images), out_dir=out_dir, no_save_pred=False,
-                         pred_score_thr=score_thr)
+                         no_save_vis=not draw, pred_score_thr=score_thr)
     return [sum(score >= score_thr for score in pred['scores'])
             for pred in results['predictions']]
 

@@ -39,7 +39,7 @@ def test_openvino_rows_time_the_same_trunk_four_ways():
     ceiling = result['trunk_torch_fast'] / result['trunk_backend']
     assert f'the end-to-end speed-up cannot exceed {ceiling:.2f}x (same torch code outside)' in table
     assert '| Faster R-CNN R50-FPN 128x160: dense part: backend vs bare OpenVINO (stock column) |' in table
-    assert result['ours_openvino_int8'] > 0 and 0 <= result['int8_vs_fast']['matched'] <= 1
+    assert result['ours_openvino_int8'] > 0 and result['trunk_int8'] > 0
     assert '| Faster R-CNN R50-FPN 128x160: OpenVINO INT8 vs fast fp32 |' in table
 
 
