@@ -110,7 +110,8 @@ def publish_checkpoint(in_file: str, out_file: str, cfg: Optional[Config] = None
 #: Renamed: to the stock class it extends, less the arguments only it takes
 #: (supervision or CPU support, not what the model computes).
 #: Dropped: hooks that change how a run is supervised, not what the model computes.
-RENAMED = ('AtomicCheckpointHook', 'MixedPrecisionOptimWrapper', 'CPUDistributedDataParallel')
+RENAMED = ('AtomicCheckpointHook', 'MixedPrecisionOptimWrapper', 'CPUDistributedDataParallel',
+           'DenseCocoMetric')
 DROPPED = ('FiniteLossHook', 'RNGStateHook', 'FastInferenceHook')
 #: Types with no stock twin, and why.
 REFUSED = {
@@ -119,6 +120,8 @@ REFUSED = {
                                    'mmdet detector',
     'SegmProposalMetric': 'mmdet has no segment-proposal AR metric',
     'DumpRLEDetResults': "mmdet's DumpDetResults cannot dump RLE-encoded masks",
+    'SlicedInference': 'mmdet has no sliced inference (its demo script needs the sahi '
+                       'package); export the detector inside it and slice with mmfpn',
 }
 
 
