@@ -14,7 +14,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmfpn.analysis.whole_images import REPORTED, compare_modes  # noqa: E402
+from mmfpn.apis.large_images import REPORTED, compare_modes  # noqa: E402
 from mmfpn.config.load import ConfigError  # noqa: E402
 
 

@@ -1,5 +1,5 @@
-"""Whole-image evaluation of a tile-trained detector: tiles, the whole image at the
-config's scale, and sliced inference, on one checkpoint (``tools/eval_large_images.py``).
+"""``tools/eval_large_images.py``: a tile-trained detector evaluated on its tiles, on
+whole images at the config's scale, and by sliced inference, on one checkpoint.
 
 Each mode is ``tools/test.py``'s evaluation (:func:`~mmfpn.apis.test.evaluation_config`)
 run in-process; its seconds cover the test loop (loading, inference, merging), and are
