@@ -2,9 +2,9 @@
 COCO set of large images turned into a tiled training set.
 
 One implementation for three users: ``tools/make_tiles.py`` (your own large images),
-``make real`` (the tree-crown mosaics, :mod:`mmfpn.datasets.trees`) and sliced
-inference (:mod:`mmfpn.models.detectors.sliced`), whose windows are
-:func:`window_grid`'s.
+``make real`` (the tree-crown mosaics, :mod:`mmfpn.datasets.trees`) and, for the grid
+(:func:`~mmfpn.models.task_modules.windows.window_grid`), sliced inference
+(:mod:`mmfpn.models.detectors.sliced`).
 
 Rules (``TileSpec``):
 
@@ -28,8 +28,9 @@ from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
+from mmfpn.models.task_modules.windows import Window, window_grid
+
 Box = Tuple[float, float, float, float]
-Window = Tuple[int, int, int, int]
 
 
 @dataclass(frozen=True)
@@ -50,37 +51,6 @@ class TileSpec:
             raise ValueError(f'min_visible must be in (0, 1], got {self.min_visible}')
         if self.negatives is not None and self.negatives < 0:
             raise ValueError(f'negatives must be >= 0 (or None: keep all), got {self.negatives}')
-
-
-def tile_origins(start: int, stop: int, tile: int, overlap: int) -> List[int]:
-    """Left (or top) edges of the tiles covering ``[start, stop)``.
-
-    Example:
-        >>> tile_origins(0, 1000, 400, 100)
-        [0, 300, 600]
-        >>> tile_origins(0, 250, 400, 100)
-        [0]
-    """
-    if stop - start <= tile:
-        return [start]
-    step = tile - overlap
-    origins = list(range(start, stop - tile, step))
-    return origins + [stop - tile]
-
-
-def window_grid(width: int, height: int, tile: int, overlap: int,
-                region: Optional[Window] = None) -> List[Window]:
-    """The tiles ``(x0, y0, x1, y1)`` covering ``region`` (default: the whole
-    ``width`` x ``height`` image), row by row.
-
-    Example:
-        >>> window_grid(1000, 400, 400, 100)
-        [(0, 0, 400, 400), (300, 0, 700, 400), (600, 0, 1000, 400)]
-    """
-    rx0, ry0, rx1, ry1 = region or (0, 0, width, height)
-    return [(x0, y0, min(x0 + tile, rx1), min(y0 + tile, ry1))
-            for y0 in tile_origins(ry0, ry1, tile, overlap)
-            for x0 in tile_origins(rx0, rx1, tile, overlap)]
 
 
 def clip_box(box: Box, window: Window, min_visible: float) -> Optional[Box]:

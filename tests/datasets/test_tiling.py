@@ -5,7 +5,8 @@ import cv2
 import numpy as np
 import pytest
 
-from mmfpn.datasets.tiling import TileSpec, make_mosaics, make_tiles, tiles_of, window_grid
+from mmfpn.datasets.tiling import TileSpec, make_mosaics, make_tiles, tiles_of
+from mmfpn.models.task_modules.windows import window_grid
 
 
 def test_windows_cover_the_image_with_the_stated_overlap_and_end_at_its_edge():

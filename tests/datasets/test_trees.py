@@ -6,7 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from mmfpn.datasets.tiling import TileSpec, crop_boxes, make_tiles, tile_origins
+from mmfpn.datasets.tiling import TileSpec, crop_boxes, make_tiles
+from mmfpn.models.task_modules.windows import tile_origins
 from mmfpn.datasets.trees import SPLIT_BY_REGION, WHOLE_IMAGES, TreesSpec, make_trees
 
 

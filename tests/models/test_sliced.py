@@ -11,9 +11,9 @@ from mmengine.dataset import pseudo_collate
 from mmdet.structures import DetDataSample
 
 from mmfpn.apis.slicing import sliced_pipeline
-from mmfpn.datasets.tiling import window_grid
 from mmfpn.datasets.tiny import TinySpec, make_scene
 from mmfpn.models.detectors.sliced import SlicedInference, window_pipeline
+from mmfpn.models.task_modules.windows import window_grid
 
 DEMO = f'{ROOT}/configs/tiny/faster-rcnn_r18-w24_paper-fpn_demo.py'
 CANVAS, WINDOW = 3000, 1000

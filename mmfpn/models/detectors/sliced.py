@@ -7,7 +7,7 @@ finest anchor. :class:`SlicedInference` wraps any box detector of mmdet (a confi
 ``model``) like mmdet's test-time-augmentation wrapper does:
 
 1. the image, loaded at its own size, is cut into windows of ``slice_size`` px
-   overlapping by ``overlap`` of a window (:func:`~mmfpn.datasets.tiling.window_grid`:
+   overlapping by ``overlap`` of a window (:func:`~mmfpn.models.task_modules.windows.window_grid`:
    the last row and column shifted back to end at the image's edge);
 2. each window goes through the config's test transforms (``window_pipeline``: its
    resize included, as a training tile did) and the detector, ``batch_size`` windows
@@ -36,8 +36,8 @@ from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample
 from torch import Tensor, nn
 
-from mmfpn.datasets.tiling import window_grid
 from mmfpn.models.task_modules.window_merge import MERGE_METHODS, Detections, merge_windows
+from mmfpn.models.task_modules.windows import window_grid
 
 #: Cap of detections per image after merging (COCO's largest maxDets), unless set.
 MAX_PER_IMG = 1000

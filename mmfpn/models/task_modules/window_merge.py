@@ -17,17 +17,17 @@ the default of sliced inference):
 A box is *cut* when one of its sides lies within :data:`EDGE_TOL` px of a window edge
 that is not the image's edge (the detector clips its boxes to the window it sees).
 """
-from typing import List, NamedTuple, Sequence, Tuple
+from typing import List, NamedTuple, Sequence
 
 import torch
 from mmcv.ops import batched_nms
 from torch import Tensor
 
+from mmfpn.models.task_modules.windows import Window
+
 #: How close (image px) a box side must come to a window's inner edge to count as cut.
 EDGE_TOL = 1.0
 MERGE_METHODS = ('nms', 'join')
-
-Window = Tuple[int, int, int, int]
 
 
 class Detections(NamedTuple):
