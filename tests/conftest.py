@@ -54,6 +54,17 @@ def tools_test(workspace, trained_checkpoint):
     return evaluate
 
 
+@pytest.fixture(scope='session')
+def exported_irs(workspace, trained_checkpoint):
+    """``tools/export_openvino.py --int8 --calib 4`` of :func:`trained_checkpoint`, once:
+    ``(f32 IR, INT8 IR, stdout)``."""
+    out_dir = workspace / 'openvino'
+    out = run([osp.join(ROOT, 'tools/export_openvino.py'), TINY_CONFIG, trained_checkpoint,
+               str(out_dir), '--int8', '--calib', '4'], cwd=workspace)
+    name = 'faster-rcnn_r18_paper-fpn_tiny_dense'
+    return out_dir / f'{name}.xml', out_dir / f'{name}_int8.xml', out.stdout
+
+
 @pytest.fixture
 def log_messages(request):
     """The messages mmengine's current logger receives during the test (a list)."""
@@ -74,7 +85,8 @@ def log_messages(request):
 #: Session fixtures that cost seconds to minutes: the tests using one run on one
 #: ``pytest -n`` worker (``--dist loadgroup``), so each is built once per run.
 SHARED_FIXTURES = {'trained_run': 'trained', 'trained_checkpoint': 'trained',
-                   'tools_test': 'trained', 'mmdet_configs': 'mmdet_zoo'}
+                   'tools_test': 'trained', 'exported_irs': 'trained',
+                   'mmdet_configs': 'mmdet_zoo'}
 
 
 def pytest_configure(config):

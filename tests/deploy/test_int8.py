@@ -1,12 +1,11 @@
 """INT8 export (NNCF post-training quantization) of the OpenVINO backend: the IR it
 writes, the check it passes, and its refusals."""
 import json
-import os.path as osp
 import sys
 
 import pytest
 import torch
-from helpers import ROOT, TINY_CONFIG, leaf_config, refusal, run
+from helpers import TINY_CONFIG, leaf_config, refusal
 from mmdet.apis import init_detector
 
 from mmfpn.apis.export import calibration_inputs
@@ -20,36 +19,27 @@ pytest.importorskip('openvino', reason='the README set-up installs OpenVINO (req
 pytest.importorskip('nncf', reason='the README set-up installs NNCF (requirements.txt)')
 
 
-@pytest.fixture(scope='module')
-def int8_ir(workspace, trained_checkpoint):
-    """``tools/export_openvino.py --int8 --calib 4`` of the trained checkpoint, once."""
-    out_dir = workspace / 'int8'
-    out = run([osp.join(ROOT, 'tools/export_openvino.py'), TINY_CONFIG, trained_checkpoint,
-               str(out_dir), '--int8', '--calib', '4'], cwd=workspace)
-    return out_dir / 'faster-rcnn_r18_paper-fpn_tiny_dense_int8.xml', out.stdout
+@pytest.mark.slow
+def test_int8_export_writes_a_quantized_ir_beside_the_f32_one(exported_irs):
+    f32, int8, stdout = exported_irs
+    assert str(int8) in stdout and str(f32) in stdout
+    assert is_quantized(read_ir(str(int8))) and not is_quantized(read_ir(str(f32)))
 
 
 @pytest.mark.slow
-def test_int8_export_writes_a_quantized_ir_beside_the_f32_one(int8_ir):
-    ir, stdout = int8_ir
-    assert str(ir) in stdout and str(ir).replace('_int8', '') in stdout
-    assert is_quantized(read_ir(str(ir)))
-    assert not is_quantized(read_ir(str(ir).replace('_int8', '')))
-
-
-@pytest.mark.slow
-def test_tools_test_runs_the_int8_ir(tools_test, int8_ir):
+def test_tools_test_runs_the_int8_ir(tools_test, exported_irs):
     """The INT8 IR loads (it passes the check against torch) and evaluates; on the
     briefly trained model its AP stays near the f32 backend's."""
-    int8_map, log = tools_test('--fast', '--backend', 'openvino', '--ir', str(int8_ir[0]))
+    int8_map, log = tools_test('--fast', '--backend', 'openvino', '--ir', str(exported_irs[1]))
     f32_map, _ = tools_test('--fast')
     assert 'coco/bbox_mAP:' in log and abs(int8_map - f32_map) <= 0.05
 
 
 @pytest.mark.slow
-def test_an_int8_ir_of_another_model_is_refused(int8_ir):
+def test_an_int8_ir_of_another_model_is_refused(exported_irs):
     torch.manual_seed(1)
-    other = use_openvino(make_fast(init_detector(TINY_CONFIG, device='cpu')), ir=str(int8_ir[0]))
+    other = use_openvino(make_fast(init_detector(TINY_CONFIG, device='cpu')),
+                         ir=str(exported_irs[1]))
     with pytest.raises(OpenVINOConversionError, match=r'INT8 output \d+ differs from torch by'):
         other.extract_feat(torch.randn(1, 3, 64, 64))
 

@@ -1,13 +1,12 @@
 """The OpenVINO backend: same detections as the torch fast path, IR export and
 loading, bf16, and the errors (no OpenVINO, a part it cannot convert, bad flags)."""
 import glob
-import os.path as osp
 import sys
 
 import cv2
 import pytest
 import torch
-from helpers import ROOT, TINY_CONFIG, run
+from helpers import TINY_CONFIG
 from mmdet.apis import inference_detector, init_detector
 from torch import nn
 
@@ -95,19 +94,10 @@ def test_bf16_where_onednn_runs_it_emulated_keeps_f32_and_says_so(monkeypatch):
     assert dense.precision == 'f32'
 
 
-@pytest.fixture(scope='module')
-def exported_ir(workspace, trained_checkpoint):
-    """``tools/export_openvino.py`` of the trained checkpoint, once: ``(IR, stdout)``."""
-    out_dir = workspace / 'openvino'
-    out = run([osp.join(ROOT, 'tools/export_openvino.py'), TINY_CONFIG, trained_checkpoint,
-               str(out_dir)], cwd=workspace)
-    return out_dir / 'faster-rcnn_r18_paper-fpn_tiny_dense.xml', out.stdout
-
-
 @pytest.mark.slow
-def test_export_writes_the_ir_and_the_backend_loads_it(exported_ir, trained_checkpoint,
+def test_export_writes_the_ir_and_the_backend_loads_it(exported_irs, trained_checkpoint,
                                                        val_images):
-    ir, stdout = exported_ir
+    ir, _, stdout = exported_irs
     out_dir = ir.parent
     assert str(ir) in stdout
     assert ir.is_file() and ir.with_suffix('.bin').is_file()
@@ -118,10 +108,10 @@ def test_export_writes_the_ir_and_the_backend_loads_it(exported_ir, trained_chec
 
 
 @pytest.mark.slow
-def test_tools_test_backend_openvino_f32_and_bf16(tools_test, exported_ir):
+def test_tools_test_backend_openvino_f32_and_bf16(tools_test, exported_irs):
     """mAP of --backend openvino (the exported IR, so no conversion here) equals
     --fast's (f32); bf16 within 0.5 points."""
-    ir = ('--fast', '--backend', 'openvino', '--ir', str(exported_ir[0]))
+    ir = ('--fast', '--backend', 'openvino', '--ir', str(exported_irs[0]))
     torch_map, _ = tools_test('--fast')
     ov_map, _ = tools_test(*ir)
     bf16_map, text = tools_test(*ir, '--bf16')
