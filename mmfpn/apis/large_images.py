@@ -11,7 +11,7 @@ import time
 from typing import Dict, List, Optional
 
 from mmfpn.apis.runner import build_runner
-from mmfpn.apis.slicing import SLICED_METRIC_ITEMS, SliceOptions
+from mmfpn.apis.slicing import COCO_MAX_DETS, SLICED_METRIC_ITEMS, SliceOptions
 from mmfpn.apis.test import evaluation_config
 from mmfpn.config.load import innermost_dataset, load_config
 from mmfpn.models.detectors.sliced import MAX_PER_IMG
@@ -19,7 +19,7 @@ from mmfpn.models.detectors.sliced import MAX_PER_IMG
 #: Every mode's evaluator: AP counted up to 1000 boxes per image (whole images hold
 #: more than COCO's 100), the metrics of :data:`SLICED_METRIC_ITEMS`.
 DENSE_EVALUATOR = {'test_evaluator.type': 'DenseCocoMetric',
-                   'test_evaluator.proposal_nums': (100, 300, MAX_PER_IMG),
+                   'test_evaluator.proposal_nums': (*COCO_MAX_DETS, MAX_PER_IMG),
                    'test_evaluator.metric_items': list(SLICED_METRIC_ITEMS)}
 #: The metrics reported per mode (``CocoMetric`` keys without ``coco/``).
 REPORTED = ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_s', 'bbox_mAP_m', 'bbox_mAP_l', 'bbox_AR@1000')

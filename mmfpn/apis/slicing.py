@@ -11,7 +11,7 @@ from typing import Dict, List, Optional
 
 from mmengine.config import Config
 
-from mmfpn.config.load import ConfigError, innermost_dataset
+from mmfpn.config.load import ConfigError, innermost_dataset, test_evaluators
 from mmfpn.config.registered import type_name
 from mmfpn.evaluation import DenseCocoMetric
 from mmfpn.models.detectors.sliced import (LOADING, MAX_PER_IMG, SlicedInference,
@@ -99,17 +99,14 @@ def use_sliced_evaluation(cfg: Config, options: SliceOptions) -> str:
     ``CocoMetric`` evaluates with ``maxDets`` ``(100, 300, max_dets)``.
     """
     options.check()
-    if getattr(cfg.model, 'type', '') == SlicedInference.__name__:
-        return ''
     dataset = innermost_dataset(cfg.test_dataloader.dataset)
     cfg.model = dict(type=SlicedInference.__name__, module=cfg.model,
                      window_pipeline=sliced_pipeline(cfg), **options.model_args())
     loading = [t for t in dataset.pipeline if type_name(t['type']) in LOADING]
     dataset.pipeline = [*loading, dict(type='PackDetInputs',
                                        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape'))]
-    evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
     max_dets = (*COCO_MAX_DETS, options.max_dets)
-    for evaluator in evaluators:
+    for evaluator in test_evaluators(cfg):
         if type_name(evaluator['type']) in ('CocoMetric', DenseCocoMetric.__name__):
             evaluator.update(type=DenseCocoMetric.__name__, proposal_nums=max_dets)
             if evaluator.get('metric', 'bbox') in ('bbox', ['bbox']):

@@ -9,7 +9,7 @@ from mmengine.config import Config
 from mmfpn.apis.runner import build_runner
 from mmfpn.apis.slicing import SliceOptions, use_sliced_evaluation
 from mmfpn.config.load import (ConfigError, innermost_dataset, load_config, set_loader_workers,
-                               setup_work_dir)
+                               setup_work_dir, test_evaluators)
 from mmfpn.config.validate import check_model_config
 from mmfpn.datasets.checks import check_data
 from mmfpn.datasets.tiny import ensure_tiny_for
@@ -53,7 +53,7 @@ def evaluation_config(config: str, checkpoint: str, work_dir: Optional[str] = No
     if out is not None:
         if not out.endswith(('.pkl', '.pickle')):
             raise ConfigError(f'--out must be a .pkl file, got {out!r}')
-        cfg.test_evaluator = [*_evaluators(cfg), dict(type='DumpRLEDetResults', out_file_path=out)]
+        cfg.test_evaluator = [*test_evaluators(cfg), dict(type='DumpRLEDetResults', out_file_path=out)]
     if show or show_dir:
         hook = cfg.default_hooks.get('visualization')
         if hook is None:
@@ -76,10 +76,6 @@ def evaluation_config(config: str, checkpoint: str, work_dir: Optional[str] = No
     ensure_tiny_for(cfg)
     check_data(cfg)
     return cfg
-
-
-def _evaluators(cfg: Config) -> list:
-    return cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
 
 
 def check_fast_flags(fast: bool, bf16: bool, backend: str, ir: Optional[str]) -> None:

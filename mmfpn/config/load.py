@@ -88,6 +88,11 @@ def _checked(cfg: Config, path: str, cfg_options: Optional[dict]) -> Config:
     return cfg
 
 
+def test_evaluators(cfg: Config) -> list:
+    """``cfg.test_evaluator`` as a list (a config may give one evaluator or several)."""
+    return cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
+
+
 def innermost_dataset(dataset: dict) -> dict:
     """The dataset inside wrappers such as ``RepeatDataset`` (``dataset.dataset...``).
 

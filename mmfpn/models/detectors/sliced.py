@@ -130,7 +130,8 @@ class SlicedInference(BaseTTAModel):
 
     @property
     def overlap_px(self) -> int:
-        return min(self.slice_size - 1, math.floor(self.overlap * self.slice_size))
+        """Overlap of neighbouring windows in pixels (< ``slice_size``: overlap < 1)."""
+        return math.floor(self.overlap * self.slice_size)
 
     def test_step(self, data: Dict) -> List[DetDataSample]:
         """``data['inputs']``: images ``(3, H, W)`` uint8 at their own size (the loaded

@@ -42,11 +42,12 @@ class Detections(NamedTuple):
     window: Tensor
 
 
-def cut_sides(bboxes: Tensor, window: Window, width: int, height: int) -> Tensor:
+def cut_sides(bboxes: Tensor, windows, width: int, height: int) -> Tensor:
     """``(N, 4)`` bool: which sides (x1, y1, x2, y2) of ``bboxes (N, 4)`` (image
-    coordinates, detected in ``window``) lie on an edge of the window that is inside
-    the image."""
-    x0, y0, x1, y1 = window
+    coordinates) lie on an edge of the window they were detected in that is inside
+    the image; ``windows``: that window, ``(4,)`` for all or ``(N, 4)`` one per box."""
+    w = torch.as_tensor(windows, dtype=bboxes.dtype)
+    x0, y0, x1, y1 = w[..., 0], w[..., 1], w[..., 2], w[..., 3]
     return torch.stack([(bboxes[:, 0] <= x0 + EDGE_TOL) & (x0 > 0),
                         (bboxes[:, 1] <= y0 + EDGE_TOL) & (y0 > 0),
                         (bboxes[:, 2] >= x1 - EDGE_TOL) & (x1 < width),
@@ -90,17 +91,16 @@ def join_cut_boxes(dets: Detections, windows: Sequence[Window], width: int, heig
     (the object is larger than the overlap), they are joined into their union with
     the highest score. Cut boxes are visited by decreasing score."""
     n = dets.bboxes.shape[0]
-    sides = torch.zeros(n, 4, dtype=torch.bool)
-    edges = torch.zeros(n, 4)
-    for k, window in enumerate(windows):
-        mine = dets.window == k
-        sides[mine] = cut_sides(dets.bboxes[mine], window, width, height)
-        edges[mine] = torch.tensor(window, dtype=torch.float32)
+    edges = torch.as_tensor(windows, dtype=dets.bboxes.dtype).reshape(-1, 4)[
+        dets.window.clamp(min=0)]                       # (N, 4): each box's window
+    sides = cut_sides(dets.bboxes, edges, width, height) & (dets.window >= 0)[:, None]
     if not sides.any():
         return dets
     neighbours = overlapping_windows(windows)
-    by_window = [(dets.window == k).nonzero().squeeze(1) for k in range(len(windows))]
-    whole = (dets.window < 0).nonzero().squeeze(1)
+    # Box indices grouped by window, the whole image's (-1) first: one sort, no scan
+    # of every box per window.
+    counts = torch.bincount(dets.window + 1, minlength=len(windows) + 1)
+    whole, *by_window = torch.split(torch.argsort(dets.window, stable=True), counts.tolist())
     bboxes, scores = dets.bboxes.clone(), dets.scores.clone()
     alive = torch.ones(n, dtype=torch.bool)
     cut = sides.any(1).nonzero().squeeze(1).tolist()
