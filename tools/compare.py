@@ -18,7 +18,8 @@ import sys
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from mmfpn.analysis.compare import TINY_TABLES, compare, config_name  # noqa: E402
+from mmfpn.analysis.tables import config_name  # noqa: E402
+from mmfpn.apis.compare import TINY_TABLES, compare  # noqa: E402
 
 
 def main(argv=None) -> None:

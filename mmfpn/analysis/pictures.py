@@ -1,9 +1,8 @@
 """Pictures a person looks at after training: detections, mask proposals and the loss
 curve."""
-import json
 import os
 import os.path as osp
-from typing import Dict, List, Sequence
+from typing import List, Sequence
 
 from matplotlib.figure import Figure
 import mmcv
@@ -15,22 +14,7 @@ from mmdet.registry import VISUALIZERS
 from mmdet.structures import DetDataSample
 from mmengine.structures import InstanceData
 
-
-def newest_run(work_dir: str) -> str:
-    """The ``vis_data`` folder of the newest run in ``work_dir`` (mmengine writes one
-    ``<timestamp>/vis_data/`` per run)."""
-    runs = sorted(d for d in os.listdir(work_dir)
-                  if osp.isfile(osp.join(work_dir, d, 'vis_data', 'scalars.json')))
-    if not runs:
-        raise FileNotFoundError(f'no */vis_data/scalars.json under {work_dir}')
-    return osp.join(work_dir, runs[-1], 'vis_data')
-
-
-def read_scalars(work_dir: str) -> List[Dict]:
-    """The training log records of the newest run in ``work_dir`` (mmengine's
-    ``vis_data/scalars.json``, one JSON object per line)."""
-    with open(osp.join(newest_run(work_dir), 'scalars.json')) as f:
-        return [json.loads(line) for line in f if line.strip()]
+from mmfpn.analysis.logs import read_scalars
 
 
 def plot_loss_curve(work_dir: str, out_file: str) -> str:

@@ -8,7 +8,7 @@ import json
 import re
 from typing import Dict, List, Tuple
 
-from mmfpn.analysis.compare import config_name, markdown_table
+from mmfpn.analysis.tables import config_name, markdown_table
 from mmfpn.paper import TABLE_1, TABLE_2, TABLE_3, TABLE_6, TIME
 
 #: mmdet's ``CocoMetric`` key -> the metric name in mim's metafile.

@@ -7,15 +7,14 @@ anchor) and ``detections/*.png`` for a few val images.
 """
 import glob
 import os.path as osp
-import subprocess
-import sys
 import time
 from typing import List, Optional, Sequence
 
 from mmfpn.analysis.pictures import draw_detections, plot_loss_curve
 from mmfpn.analysis.pyramid import draw_pyramid
-from mmfpn.config.load import mim_path
+from mmfpn.apis.runs import run_tool, tool_command
 from mmfpn.datasets.tiny import TINY_ROOT, ensure_tiny
+from mmfpn.engine.work_dir import last_checkpoint
 from mmfpn.precision import Precision, choose_precision
 
 DEFAULT_CONFIG = 'configs/tiny/faster-rcnn_r18-w24_paper-fpn_demo.py'
@@ -29,7 +28,7 @@ def demo_train_command(config: str, work_dir: str, precision: Precision,
     (:attr:`Precision.emulated`), bf16 autocast is forced too
     (``optim_wrapper.cpu_bf16='always'``), which is slower than float32 there.
     """
-    cmd = [sys.executable, mim_path('tools', 'train.py'), config, '--work-dir', work_dir]
+    cmd = tool_command('train.py', config, '--work-dir', work_dir)
     options = list(cfg_options)
     if precision.mode == 'amp':
         cmd.append('--amp')
@@ -60,20 +59,18 @@ def run_demo(config: str = DEFAULT_CONFIG, work_dir: Optional[str] = None,
     start = time.time()
     cmd = demo_train_command(config, work_dir, chosen, cfg_options)
     print('demo: training and evaluating:', ' '.join(cmd), flush=True)
-    subprocess.run(cmd, check=True)
+    run_tool(cmd)
     print(f'demo: train + evaluation took {time.time() - start:.0f} s '
           f'(precision {chosen.mode})', flush=True)
-    with open(osp.join(work_dir, 'last_checkpoint')) as f:
-        checkpoint = f.read().strip()
+    checkpoint = last_checkpoint(work_dir)
     curve = plot_loss_curve(work_dir, osp.join(work_dir, 'loss_curve.png'))
     images = sorted(glob.glob(osp.join(TINY_ROOT, 'val', '*.png')))[:num_images]
     drawn = draw_detections(config, checkpoint, images, osp.join(work_dir, 'detections'))
     pyramid = draw_pyramid(config, checkpoint, images[0],
                            osp.join(TINY_ROOT, 'annotations', 'instances_val.json'),
                            osp.join(work_dir, 'pyramid.png'))
-    exported = subprocess.run(
-        [sys.executable, mim_path('tools', 'export_mmdet.py'), config, checkpoint,
-         osp.join(work_dir, 'mmdet')], check=True, capture_output=True, text=True).stdout.split()
+    exported = run_tool(tool_command('export_mmdet.py', config, checkpoint,
+                                     osp.join(work_dir, 'mmdet')), capture=True).split()
     print(f'demo: loss curve: {curve}')
     print(f'demo: the pyramid at work (P2..P6, levels of each box): {pyramid}')
     print(f'demo: detections on {len(drawn)} val images: {osp.dirname(drawn[0])}/')

@@ -9,6 +9,8 @@
   :class:`mmfpn.engine.hooks.AtomicCheckpointHook`, checkpoints by
   :mod:`mmfpn.engine.atomic_io`; the reader still checks, for work dirs written
   by plain mmengine or edited by hand.)
+* :func:`last_checkpoint`: the checkpoint a finished run's pointer names (the one
+  reader of the pointer; experiment runners and ``--resume`` both use it).
 * :func:`work_dir_lock`: one training run per work dir. A second ``tools/train.py``
   on the same ``--work-dir`` would interleave checkpoints and the pointer with the
   first; it is refused, naming the process that holds the dir.
@@ -44,6 +46,29 @@ def is_complete_checkpoint(path: str) -> bool:
         return False
 
 
+def _read_pointer(work_dir: str) -> Optional[str]:
+    """What ``work_dir/last_checkpoint`` names, or ``None`` without a pointer."""
+    pointer = osp.join(work_dir, POINTER)
+    if not osp.isfile(pointer):
+        return None
+    with open(pointer) as f:
+        return f.read().strip()
+
+
+def last_checkpoint(work_dir: str) -> str:
+    """The complete checkpoint that ``work_dir``'s ``last_checkpoint`` pointer names.
+
+    Raises:
+        FileNotFoundError: no pointer, or it names a missing or incomplete file.
+    """
+    named = _read_pointer(work_dir)
+    if not named or not is_complete_checkpoint(named):
+        raise FileNotFoundError(
+            f'{work_dir} holds no finished run: its last_checkpoint pointer names '
+            f'{named!r}; train it (tools/train.py CONFIG --work-dir {work_dir})')
+    return named
+
+
 def resume_checkpoint(work_dir: str) -> Optional[str]:
     """The checkpoint ``--resume`` continues from, or ``None`` for a fresh run.
 
@@ -52,12 +77,9 @@ def resume_checkpoint(work_dir: str) -> Optional[str]:
     that names the file taken and why the pointer was not used.
     """
     pointer = osp.join(work_dir, POINTER)
-    named = None
-    if osp.isfile(pointer):
-        with open(pointer) as f:
-            named = f.read().strip()
-        if named and is_complete_checkpoint(named):
-            return named
+    named = _read_pointer(work_dir)
+    if named and is_complete_checkpoint(named):
+        return named
     found = sorted((int(m[2]), path) for path in glob.glob(osp.join(work_dir, '*.pth'))
                    if (m := _CHECKPOINT.search(osp.basename(path))))
     complete = [path for _, path in found if is_complete_checkpoint(path)]

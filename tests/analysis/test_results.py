@@ -71,7 +71,7 @@ def test_demo_states_both_precisions_of_the_config_make_demo_trains(results):
 
 
 def test_a_table6_row_states_seconds_and_only_the_papers_own_numbers():
-    from mmfpn.analysis.compare import markdown_table
+    from mmfpn.analysis.tables import markdown_table
     from mmfpn.paper import TABLE_6
     ours = {'AR@100': 41.66, 'AR@1000': 45.31, 'AR_s@1000': 46.43, 'AR_m@1000': 45.6,
             'AR_l@1000': 43.3, 's/img': 0.9177}
@@ -94,7 +94,7 @@ def test_a_run_without_a_paper_row_states_its_seed_machine_and_date():
 
 
 def test_seconds_per_image_divide_the_evaluation_time_by_the_val_batch(tmp_path):
-    from mmfpn.analysis.compare import seconds_per_image
+    from mmfpn.analysis.logs import seconds_per_image
     vis = tmp_path / '20261203_120000' / 'vis_data'
     vis.mkdir(parents=True)
     (vis / 'scalars.json').write_text('{"loss": 1.0, "time": 1.1, "step": 1}\n'

@@ -7,7 +7,8 @@ import torch
 from helpers import TINY_CONFIG, refusal
 
 from mmfpn.config.load import ConfigError
-from mmfpn.engine.work_dir import is_complete_checkpoint, resume_checkpoint, work_dir_lock
+from mmfpn.engine.work_dir import (is_complete_checkpoint, last_checkpoint, resume_checkpoint,
+                                   work_dir_lock)
 
 
 @pytest.fixture()
@@ -37,6 +38,19 @@ def test_resume_takes_the_newest_complete_checkpoint(work, pointer, expected):
     if pointer is not None:
         (work / 'last_checkpoint').write_text(str(work / pointer))
     assert resume_checkpoint(str(work)) == str(work / expected)
+
+
+@pytest.mark.parametrize('pointer', ['epoch_3.pth', 'gone.pth', None])
+def test_a_finished_run_is_read_back_only_through_a_pointer_to_a_complete_checkpoint(
+        work, pointer):
+    (work / 'last_checkpoint').write_text(str(work / 'epoch_2.pth'))
+    assert last_checkpoint(str(work)) == str(work / 'epoch_2.pth')
+    if pointer is None:
+        os.remove(work / 'last_checkpoint')
+    else:
+        (work / 'last_checkpoint').write_text(str(work / pointer))
+    with pytest.raises(FileNotFoundError, match=f'{work} holds no finished run'):
+        last_checkpoint(str(work))
 
 
 def test_resume_without_any_complete_checkpoint_starts_afresh(tmp_path):
