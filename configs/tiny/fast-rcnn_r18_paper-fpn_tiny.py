@@ -7,19 +7,14 @@ _base_ = [
     '../_base_/models/fast-rcnn_r50_paper-fpn.py',
     '../_base_/datasets/tiny_proposals.py',
     '../_base_/schedules/tiny.py',
-    '../_base_/default_runtime.py',
+    '../_base_/tiny_runtime.py',
 ]
-d = 64
 model = dict(
     backbone=dict(depth=18, frozen_stages=-1, norm_eval=False, init_cfg=None),
-    neck=dict(in_channels=[64, 128, 256, 512], out_channels=d),
+    neck=dict(in_channels=[64, 128, 256, 512], out_channels=64),
     roi_head=dict(
-        bbox_roi_extractor=dict(out_channels=d, canonical_scale=112,
+        bbox_roi_extractor=dict(out_channels=64, canonical_scale=112,
                                 roi_layer=dict(_delete_=True, type='RoIAlign',
                                                output_size=7, sampling_ratio=0)),
-        bbox_head=dict(in_channels=d, fc_out_channels=512, num_classes=4)),
+        bbox_head=dict(in_channels=64, fc_out_channels=512, num_classes=4)),
     train_cfg=dict(rcnn=dict(sampler=dict(num=128))))
-default_hooks = dict(logger=dict(interval=20),
-                     checkpoint=dict(interval=6, max_keep_ckpts=1, save_last=True))
-log_processor = dict(window_size=20)
-randomness = dict(seed=0)

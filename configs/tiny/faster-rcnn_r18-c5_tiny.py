@@ -1,10 +1,10 @@
 # Table 3(b) on tiny: single-scale Faster R-CNN on C5: RPN on C5, RoIs pooled from
-# C5 to 7x7, the same 2-fc head as the FPN row.
-_base_ = './faster-rcnn_r18_paper-fpn_tiny.py'
-model = dict(
-    backbone=dict(out_indices=(3, )),
-    neck=None,
-    rpn_head=dict(in_channels=512, feat_channels=512,
-                  anchor_generator=dict(anchor_sizes=[[16, 32, 64, 128, 256]], strides=[32])),
-    roi_head=dict(bbox_roi_extractor=dict(out_channels=512, featmap_strides=[32]),
-                  bbox_head=dict(in_channels=512)))
+# C5 to 7x7, the same 2-fc head as the FPN row (configs/_base_/models/
+# faster-rcnn_r18-c5_tiny.py).
+_base_ = [
+    '../_base_/models/faster-rcnn_r18-c5_tiny.py',
+    '../_base_/datasets/tiny.py',
+    '../_base_/schedules/tiny.py',
+    '../_base_/tiny_runtime.py',
+]
+default_hooks = dict(checkpoint=dict(interval=4, max_keep_ckpts=2))

@@ -6,10 +6,9 @@
 # one of the test pyramid's scales (2^-2 .. 2^1, half octaves), so every object is seen
 # near the canonical size; testing runs all seven and keeps the best 1000 masks.
 _base_ = './seg-proposal_r18_paper-fpn-dual_tiny.py'
-pyramid_scales = [2**(k / 2) for k in range(-4, 3)]
 model = dict(
     type='ImagePyramidSegmentProposer',
-    test_scales=pyramid_scales,
+    test_scales=[2**(k / 2) for k in range(-4, 3)],
     backbone=dict(num_stages=3, strides=(1, 2, 2), dilations=(1, 1, 1), out_indices=(2, )),
     neck=dict(_delete_=True, type='ChannelMapper', in_channels=[256], out_channels=64,
               kernel_size=1, act_cfg=None),
@@ -18,7 +17,7 @@ train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
     dict(type='RandomChoiceResize', scales=[(round(320 * s), round(320 * s))
-                                            for s in pyramid_scales], keep_ratio=True),
+                                            for s in model['test_scales']], keep_ratio=True),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackDetInputs'),
 ]

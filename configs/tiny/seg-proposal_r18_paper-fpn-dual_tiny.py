@@ -6,18 +6,13 @@ _base_ = [
     '../_base_/models/seg-proposal_r50_paper-fpn.py',
     '../_base_/datasets/tiny_masks.py',
     '../_base_/schedules/tiny.py',
-    '../_base_/default_runtime.py',
+    '../_base_/tiny_runtime.py',
 ]
-d = 64
 model = dict(
     backbone=dict(depth=18, frozen_stages=-1, norm_eval=False, init_cfg=None),
-    neck=dict(in_channels=[64, 128, 256, 512], out_channels=d),
-    bbox_head=dict(in_channels=d, hidden_channels=128))
+    neck=dict(in_channels=[64, 128, 256, 512], out_channels=64),
+    bbox_head=dict(in_channels=64, hidden_channels=128))
 val_evaluator = dict(_delete_=True, type='SegmProposalMetric',
                      ann_file='data/tiny/annotations/instances_val.json',
                      proposal_nums=(100, 300, 1000))
 test_evaluator = val_evaluator
-default_hooks = dict(logger=dict(interval=20),
-                     checkpoint=dict(interval=6, max_keep_ckpts=1, save_last=True))
-log_processor = dict(window_size=20)
-randomness = dict(seed=0)

@@ -1,4 +1,6 @@
-"""Every leaf config loads, builds, and trains one step with a gradient everywhere."""
+"""Every leaf config loads, builds, and trains one step with a gradient everywhere;
+resolves to the dict it is meant to; and carries no helper variable."""
+import hashlib
 import json
 import os.path as osp
 
@@ -97,6 +99,45 @@ def test_config_passes_the_tools_checks_and_every_parameter_gets_a_gradient(path
         STEPPED[key] = [n for n, p in model.named_parameters()
                         if p.requires_grad and p.grad is None]
     assert not STEPPED[key], f'parameters without gradient: {STEPPED[key][:10]}'
+
+
+#: The top-level names of a resolved config: mmdet's own bases' and conventions
+#: (``metainfo``, ``max_epochs``, ``randomness``, ...). A helper variable of a config
+#: file (``d = 64``) would land in the resolved config, in every checkpoint's meta
+#: and in mmdet exports: write the value, or read it from the dict being built.
+CONFIG_NAMES = {
+    'auto_scale_lr', 'backend_args', 'custom_hooks', 'custom_imports', 'data_root',
+    'dataset_type', 'default_hooks', 'default_scope', 'env_cfg', 'load_from', 'log_level',
+    'log_processor', 'max_epochs', 'max_iters', 'metainfo', 'model', 'optim_wrapper',
+    'param_scheduler', 'randomness', 'resume', 'test_cfg', 'test_dataloader',
+    'test_evaluator', 'test_pipeline', 'train_cfg', 'train_dataloader', 'train_pipeline',
+    'val_cfg', 'val_dataloader', 'val_evaluator', 'vis_backends', 'visualizer'}
+#: The own-data template's knobs, named so that a user edits one place.
+TEMPLATE_NAMES = {'classes', 'image_scale', 'train_ann', 'train_images', 'val_ann', 'val_images'}
+#: Leaf config -> sha256 of its resolved dict (sorted-key JSON).
+RESOLVED = osp.join(osp.dirname(__file__), 'resolved_configs.json')
+
+
+def resolved_digest(cfg: Config) -> str:
+    text = json.dumps(cfg.to_dict(), sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@pytest.mark.parametrize('path', LEAF_CONFIGS, ids=lambda p: osp.relpath(p, ROOT))
+def test_a_leaf_config_carries_no_helper_variable(path):
+    allowed = CONFIG_NAMES | (TEMPLATE_NAMES if '/own_data/' in path else set())
+    assert set(leaf_config(path)) - allowed == set()
+
+
+def test_every_leaf_config_resolves_to_its_recorded_dict():
+    """Moving settings between bases must not change what a leaf resolves to. A change
+    meant to alter a config records the new digest that this test prints."""
+    with open(RESOLVED) as f:
+        recorded = json.load(f)
+    found = {osp.relpath(p, ROOT): resolved_digest(leaf_config(p)) for p in LEAF_CONFIGS}
+    changed = {p: d for p, d in found.items() if recorded.get(p) != d}
+    assert not changed, f'resolved configs differ from {RESOLVED}: {changed}'
+    assert set(recorded) == set(found)
 
 
 def test_paper_faster_rcnn_uses_the_three_components():

@@ -3,7 +3,6 @@
 # every level (dual MLP), 14x14 masks, 1000 proposals per image. mmdet's
 # SingleStageDetector runs it (the head provides loss and predict).
 custom_imports = dict(imports=['mmfpn'], allow_failed_imports=False)
-d = 128
 model = dict(
     type='SingleStageDetector',
     data_preprocessor=dict(type='DetDataPreprocessor', mean=[123.675, 116.28, 103.53],
@@ -12,9 +11,9 @@ model = dict(
                   frozen_stages=1, norm_cfg=dict(type='BN', requires_grad=True),
                   norm_eval=True, style='pytorch',
                   init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')),
-    neck=dict(type='PaperFPN', in_channels=[256, 512, 1024, 2048], out_channels=d,
+    neck=dict(type='PaperFPN', in_channels=[256, 512, 1024, 2048], out_channels=128,
               num_outs=5),
-    bbox_head=dict(type='FPNSegmentProposalHead', in_channels=d, strides=[4, 8, 16, 32, 64],
+    bbox_head=dict(type='FPNSegmentProposalHead', in_channels=128, strides=[4, 8, 16, 32, 64],
                    windows=[5, 7], hidden_channels=512, mask_size=14),
     train_cfg=None,
     test_cfg=dict(nms_pre=1000, max_per_img=1000, mask_thr=0.5, nms=None))
