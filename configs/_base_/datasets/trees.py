@@ -1,5 +1,5 @@
 # The real tree-crown set (mmfpn.datasets.trees): 400x400 tiles of aerial RGB images
-# from the deepforest wheel, one class, crowns about 13-95 px, COCO format under
+# from the deepforest wheel, one class, crowns 8.5-106.5 px, COCO format under
 # data/trees/. `make real` (tools/make_real.py) builds it; docs/trees.md has its origin,
 # licence and the tiling and split rules.
 _base_ = './tiny.py'
