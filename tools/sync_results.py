@@ -1,4 +1,4 @@
-"""Write the README's tiny result tables and the metafile's metrics from docs/results.json.
+"""Write the result tables (README, docs/results.md) and the metafile's metrics from docs/results.json.
 
     python tools/sync_results.py [--check]
 
@@ -11,10 +11,19 @@ import sys
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from mmfpn.analysis.results import load_results, sync_metafile, sync_readme  # noqa: E402
+from mmfpn.analysis.results import (block_names, load_results, sync_blocks,  # noqa: E402
+                                    sync_metafile)
 
-FILES = {osp.join(ROOT, 'README.md'): sync_readme,
-         osp.join(ROOT, 'configs', 'tiny', 'metafile.yml'): sync_metafile}
+#: The files that state results; each table lives in one of them.
+TABLE_FILES = (osp.join(ROOT, 'README.md'), osp.join(ROOT, 'docs', 'results.md'))
+METAFILE = osp.join(ROOT, 'configs', 'tiny', 'metafile.yml')
+
+
+def synced(path: str, text: str, results: dict) -> str:
+    """``text`` of ``path`` as written from ``results``."""
+    if path == METAFILE:
+        return sync_metafile(text, results)
+    return sync_blocks(text, results, block_names(text))
 
 
 def main(argv=None) -> None:
@@ -23,10 +32,10 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     results = load_results(osp.join(ROOT, 'docs', 'results.json'))
     stale = []
-    for path, sync in FILES.items():
+    for path in (*TABLE_FILES, METAFILE):
         with open(path) as f:
             text = f.read()
-        new = sync(text, results)
+        new = synced(path, text, results)
         if new != text:
             stale.append(path)
             if not args.check:

@@ -1,5 +1,5 @@
 # Template: Faster R-CNN, ResNet-50 + the paper's FPN, on your own COCO-format dataset.
-# Copy this file, change the lines marked CHANGE, then (README "Train on your own data"):
+# Copy this file, change the lines marked CHANGE, then (docs/own_data.md):
 #   python tools/analyze_scales.py MY_CONFIG     # object sizes vs anchors and Eq. (1)
 #   python tools/train.py MY_CONFIG              # checks the data first, then trains
 # Everything else is faster-rcnn_r50_paper-fpn_1x_coco.py: ImageNet-pretrained R-50

@@ -2,7 +2,7 @@
 # anchors). Paper: AR100 38.4, AR1k 51.3 (35.1 / 59.7 / 67.6).
 # The paper does not give the pre-NMS top-k for this row. mmdet (like Detectron's
 # multi-level RPN) keeps the top 1000 *per level*, which would give this single
-# map 1/5 of the FPN row's budget for 5x its anchors per cell; on tiny (README) fewer
+# map 1/5 of the FPN row's budget for 5x its anchors per cell; on tiny (docs/results.md) fewer
 # than 300 boxes then survive NMS (one P2 model: AR@1000 9.3, 29.0 with 12000). We
 # use 12000, as the single-scale baselines (rows 1(a),
 # 1(b)); nms_pre=1000 restores the per-level rule.

@@ -1,12 +1,13 @@
 """The project's stated numbers, kept in one machine-readable file (``docs/results.json``).
 
-The README's result tables and the metrics of ``configs/tiny/metafile.yml`` are
-written from it (:func:`sync_readme`, :func:`sync_metafile`; ``tools/sync_results.py``),
+The result tables of the README and ``docs/results.md`` and the metrics of
+``configs/tiny/metafile.yml`` are written from it (:func:`sync_blocks`,
+:func:`sync_metafile`; ``tools/sync_results.py``),
 and the tests read it: a number is changed in the file, never in prose.
 """
 import json
 import re
-from typing import Dict, List, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 from mmfpn.analysis.tables import config_name, markdown_table
 from mmfpn.paper import TABLE_1, TABLE_2, TABLE_3, TABLE_6, TIME
@@ -105,31 +106,61 @@ def runs_table(runs: List[dict]) -> str:
     return '\n'.join(lines)
 
 
-def _block(name: str) -> Tuple[str, str]:
-    return f'<!-- results:{name} -->', f'<!-- /results:{name} -->'
+def summary_table(results: dict) -> str:
+    """The claim in one table: Table 3's single-scale baselines against FPN (box AP, and
+    AP on small objects) on the tiny set and the tree crowns, beside the paper's COCO
+    numbers; tree rows state their seeds' mean."""
+    lines = ['| data | metric | C4 (3a) | C5 (3b) | FPN (3c) | paper, COCO (a / b / c) |',
+             '|---|---|---|---|---|---|']
+    groups = [('tiny (synthetic)', results['tiny']['table3']),
+              ('tree crowns (real)', results['trees']['table3'])]
+    for data, rows in groups:
+        ours = {r['row']: row_metrics(r) for r in rows}
+        for key, label in (('bbox_mAP', 'box AP'), ('bbox_mAP_s', 'box AP, small')):
+            paper = ' / '.join(f'{TABLE_3[row][1][key]:.1f}' for row in 'abc')
+            cells = ' | '.join(f'{ours[f"3({row})"][key]:.1f}' for row in 'abc')
+            lines.append(f'| {data} | {label} | {cells} | {paper} |')
+    return '\n'.join(lines)
 
 
-def sync_readme(text: str, results: dict) -> str:
-    """``text`` with each ``<!-- results:NAME -->`` block (``demo``, ``table1``...,
-    ``trees-table1``..., ``mask-rcnn``) rewritten from ``results``.
-
-    Raises:
-        ValueError: a table's block markers are missing.
-    """
+def result_blocks(results: dict) -> Dict[str, str]:
+    """Every table written from ``results``, by block name: ``summary``, ``demo``,
+    ``table1``..., ``trees-table1``..., ``mask-rcnn``."""
     bodies = {table: seeds_table(rows) if 'seeds' in rows[0]
               else markdown_table(table_rows(results, table))
               for table, rows in results['tiny'].items()}
+    bodies['summary'] = summary_table(results)
     bodies['demo'] = demo_table(results)
     for table, rows in results.get('trees', {}).items():
         bodies[f'trees-{table}'] = seeds_table(rows)
     if results.get('mask_rcnn'):
         bodies['mask-rcnn'] = runs_table(results['mask_rcnn'])
-    for name, body in bodies.items():
+    return bodies
+
+
+def _block(name: str) -> Tuple[str, str]:
+    return f'<!-- results:{name} -->', f'<!-- /results:{name} -->'
+
+
+def block_names(text: str) -> List[str]:
+    """The ``<!-- results:NAME -->`` blocks ``text`` holds, in order."""
+    return re.findall(r'<!-- results:([\w-]+) -->', text)
+
+
+def sync_blocks(text: str, results: dict, names: Sequence[str]) -> str:
+    """``text`` with each ``<!-- results:NAME -->`` block of ``names`` rewritten from
+    ``results`` (:func:`result_blocks`).
+
+    Raises:
+        ValueError: a block's markers are missing from ``text``.
+    """
+    bodies = result_blocks(results)
+    for name in names:
         start, end = _block(name)
         pattern = re.compile(re.escape(start) + r'.*?' + re.escape(end), re.S)
         if not pattern.search(text):
-            raise ValueError(f'README has no {start} ... {end} block')
-        text = pattern.sub(lambda _: f'{start}\n{body}\n{end}', text)
+            raise ValueError(f'no {start} ... {end} block to write')
+        text = pattern.sub(lambda _: f'{start}\n{bodies[name]}\n{end}', text)
     return text
 
 

@@ -10,8 +10,8 @@
 Numerics: folding changes each conv's float rounding (w' = w * g / s, b' = ...),
 so fp32 outputs differ from the stock path by float rounding only (measured on
 the tiny val split: identical labels, boxes within 1e-3). bf16 keeps 8 bits of
-mantissa in the trunk and changes the numbers; its mAP change is reported in the
-README.
+mantissa in the trunk and changes the numbers; its mAP change is reported in
+docs/performance.md.
 """
 import functools
 

@@ -1,12 +1,15 @@
-"""One home for the stated numbers: README tables and metafile agree with docs/results.json."""
+"""One home for the stated numbers: the tables of the README and docs/results.md and the
+metafile agree with docs/results.json, and each table lives in one file."""
+import collections
 import os.path as osp
 
 import pytest
 import yaml
 from helpers import ROOT
 
-from mmfpn.analysis.results import (load_results, metafile_metrics, stated_demo_metrics,
-                                    sync_metafile, sync_readme)
+from mmfpn.analysis.results import (block_names, load_results, metafile_metrics,
+                                    result_blocks, stated_demo_metrics, summary_table,
+                                    sync_blocks, sync_metafile)
 
 RESULTS = osp.join(ROOT, 'docs', 'results.json')
 
@@ -21,17 +24,33 @@ def read(*parts):
         return f.read()
 
 
-def test_readme_tables_are_written_from_the_results(results):
-    readme = read('README.md')
-    assert sync_readme(readme, results) == readme, 'run python tools/sync_results.py'
+TABLE_FILES = (('README.md', ), ('docs', 'results.md'))
 
 
-def test_a_changed_number_changes_the_readme(results):
-    readme = read('README.md')
+@pytest.mark.parametrize('parts', TABLE_FILES, ids=lambda p: osp.join(*p))
+def test_result_tables_are_written_from_the_results(results, parts):
+    text = read(*parts)
+    assert sync_blocks(text, results, block_names(text)) == text, 'run tools/sync_results.py'
+
+
+def test_every_table_lives_in_exactly_one_file(results):
+    found = collections.Counter(n for parts in TABLE_FILES for n in block_names(read(*parts)))
+    assert found == collections.Counter(list(result_blocks(results)))
+
+
+def test_a_changed_number_changes_its_table(results):
+    text = read('docs', 'results.md')
     results['tiny']['table3'][2]['metrics']['bbox_mAP'] = 12.3
-    synced = sync_readme(readme, results)
+    synced = sync_blocks(text, results, ['table3'])
     assert '| 3(c) | `faster-rcnn_r18_paper-fpn_tiny` | 12.3 (33.9) |' in synced
-    assert synced != readme
+    assert synced != text
+
+
+def test_the_summary_states_table3_on_both_sets_beside_the_paper(results):
+    lines = summary_table(results).splitlines()
+    assert lines[2] == '| tiny (synthetic) | box AP | 36.3 | 19.5 | 60.9 | 31.6 / 28.0 / 33.9 |'
+    assert lines[5] == ('| tree crowns (real) | box AP, small | 1.8 | 0.1 | 5.5 | '
+                        '13.2 / 9.6 / 17.8 |')
 
 
 def test_metafile_states_the_results(results):
@@ -56,9 +75,9 @@ def test_metafile_states_the_results(results):
     assert sync_metafile(text, results) == text
 
 
-def test_a_readme_without_the_blocks_is_refused(results):
-    with pytest.raises(ValueError, match='README has no <!-- results:'):
-        sync_readme('# a README', results)
+def test_a_file_without_the_block_is_refused(results):
+    with pytest.raises(ValueError, match='no <!-- results:demo --> ... <!-- /results:demo --> block'):
+        sync_blocks('# a README', results, ['demo'])
 
 
 def test_demo_states_both_precisions_of_the_config_make_demo_trains(results):
