@@ -1,8 +1,10 @@
 """Write the result tables (README, docs/results.md) and the metafile's metrics from docs/results.json.
 
-    python tools/sync_results.py [--check]
+    python tools/sync_results.py [--check] [--charts]
 
-``--check`` writes nothing and exits 1 if either file differs from what it would write.
+``--check`` writes nothing and exits 1 if a file differs from what it would write;
+``--charts`` also draws the results' charts into docs/ (PNG bytes vary with matplotlib,
+so ``--check`` leaves them out).
 """
 import argparse
 import os.path as osp
@@ -12,7 +14,7 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from mmfpn.analysis.results import (block_names, load_results, sync_blocks,  # noqa: E402
-                                    sync_metafile)
+                                    sync_metafile, write_charts)
 
 #: The files that state results; each table lives in one of them.
 TABLE_FILES = (osp.join(ROOT, 'README.md'), osp.join(ROOT, 'docs', 'results.md'))
@@ -29,6 +31,7 @@ def synced(path: str, text: str, results: dict) -> str:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--check', action='store_true')
+    parser.add_argument('--charts', action='store_true')
     args = parser.parse_args(argv)
     results = load_results(osp.join(ROOT, 'docs', 'results.json'))
     stale = []
@@ -41,6 +44,9 @@ def main(argv=None) -> None:
             if not args.check:
                 with open(path, 'w') as f:
                     f.write(new)
+    if args.charts and not args.check:
+        for path in write_charts(results, osp.join(ROOT, 'docs')):
+            print(f'wrote: {osp.relpath(path, ROOT)}')
     for path in stale:
         print(f'{"stale" if args.check else "wrote"}: {osp.relpath(path, ROOT)}')
     if args.check and stale:

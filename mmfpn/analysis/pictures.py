@@ -1,8 +1,8 @@
-"""Pictures a person looks at after training: detections, mask proposals and the loss
-curve."""
+"""Pictures a person looks at after training: detections beside the ground truth, mask
+proposals and the loss curve."""
 import os
 import os.path as osp
-from typing import List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from matplotlib.figure import Figure
 import mmcv
@@ -13,6 +13,7 @@ from mmdet.apis import inference_detector, init_detector
 from mmdet.registry import VISUALIZERS
 from mmdet.structures import DetDataSample
 from mmengine.structures import InstanceData
+from pycocotools.coco import COCO
 
 from mmfpn.analysis.logs import read_scalars
 
@@ -37,20 +38,50 @@ def plot_loss_curve(work_dir: str, out_file: str) -> str:
     return out_file
 
 
+def ground_truth(ann_file: str, classes: Sequence[str]) -> Dict[str, InstanceData]:
+    """Each image's annotated boxes in a COCO file, by file name: ``bboxes`` ``(N, 4)``
+    x1y1x2y2 and ``labels`` ``(N,)`` indices into ``classes`` (crowd boxes and
+    categories outside ``classes`` left out)."""
+    coco = COCO(ann_file)
+    label = {c['id']: classes.index(c['name']) for c in coco.loadCats(coco.getCatIds())
+             if c['name'] in classes}
+    out = {}
+    for image in coco.loadImgs(coco.getImgIds()):
+        anns = [a for a in coco.loadAnns(coco.getAnnIds(imgIds=image['id'], iscrowd=False))
+                if a['category_id'] in label]
+        boxes = [[x, y, x + w, y + h] for x, y, w, h in (a['bbox'] for a in anns)]
+        out[osp.basename(image['file_name'])] = InstanceData(
+            bboxes=torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4),
+            labels=torch.tensor([label[a['category_id']] for a in anns], dtype=torch.long))
+    return out
+
+
 def draw_detections(config: str, checkpoint: str, images: Sequence[str], out_dir: str,
-                    score_thr: float = 0.3) -> List[str]:
-    """Draw ground truth-free predictions (score >= ``score_thr``) on ``images``."""
+                    ann_file: Optional[str] = None, score_thr: float = 0.3,
+                    upscale: int = 2) -> List[str]:
+    """Draw the predictions (score >= ``score_thr``) on ``images``; with ``ann_file``
+    (COCO), the image's ground truth beside them, so that misses show.
+
+    Images are drawn ``upscale`` times their size so that the labels of small boxes stay
+    readable (mmdet's visualizer sizes its text by box area, at most 13 px).
+    """
     model = init_detector(config, checkpoint, device='cpu')
     visualizer = VISUALIZERS.build(dict(type='DetLocalVisualizer', name='mmfpn_demo'))
     visualizer.dataset_meta = model.dataset_meta
+    truth = ground_truth(ann_file, model.dataset_meta['classes']) if ann_file else {}
     os.makedirs(out_dir, exist_ok=True)
     written = []
     for path in images:
         result = inference_detector(model, path)
-        img = mmcv.imread(path, channel_order='rgb')
+        result.pred_instances.bboxes *= upscale
+        gt = truth.get(osp.basename(path))
+        if gt is not None:
+            result.gt_instances = InstanceData(bboxes=gt.bboxes * upscale, labels=gt.labels)
+        img = mmcv.imrescale(mmcv.imread(path, channel_order='rgb'), upscale)
         out_file = osp.join(out_dir, osp.basename(path))
-        visualizer.add_datasample(osp.basename(path), img, data_sample=result, draw_gt=False,
-                                  pred_score_thr=score_thr, out_file=out_file)
+        visualizer.add_datasample(osp.basename(path), img, data_sample=result,
+                                  draw_gt=gt is not None, pred_score_thr=score_thr,
+                                  out_file=out_file)
         written.append(out_file)
     return written
 

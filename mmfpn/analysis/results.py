@@ -6,10 +6,11 @@ The result tables of the README and ``docs/results.md`` and the metrics of
 and the tests read it: a number is changed in the file, never in prose.
 """
 import json
+import os.path as osp
 import re
 from typing import Dict, List, Sequence, Tuple
 
-from mmfpn.analysis.tables import config_name, markdown_table
+from mmfpn.analysis.tables import bar_chart, config_name, markdown_table
 from mmfpn.paper import TABLE_1, TABLE_2, TABLE_3, TABLE_6, TIME
 
 #: mmdet's ``CocoMetric`` key -> the metric name in mim's metafile.
@@ -136,6 +137,42 @@ def result_blocks(results: dict) -> Dict[str, str]:
     if results.get('mask_rcnn'):
         bodies['mask-rcnn'] = runs_table(results['mask_rcnn'])
     return bodies
+
+
+def seed_spread(rows: List[dict]) -> Dict[str, Dict[str, Tuple[float, float]]]:
+    """``{row: {metric: (min, max)}}`` over the seeds of each row run with several."""
+    return {r['row']: {k: (min(m[k] for m in r['seeds'].values()),
+                           max(m[k] for m in r['seeds'].values()))
+                       for k in next(iter(r['seeds'].values()))}
+            for r in rows if 'seeds' in r}
+
+
+#: Chart file (in ``docs/``) -> (results group, table, title).
+CHARTS = {
+    'tiny_table1': ('tiny', 'table1', 'Table 1 on the tiny set: RPN recall by object size'),
+    'tiny_table2': ('tiny', 'table2', 'Table 2 on the tiny set: Fast R-CNN on fixed proposals, '
+                                      'box AP'),
+    'tiny_table3': ('tiny', 'table3', 'Table 3 on the tiny set: Faster R-CNN, box AP'),
+    'tiny_table6': ('tiny', 'table6', 'Table 6 on the tiny set: mask proposal recall'),
+    'trees_table1': ('trees', 'table1', 'Table 1 on tree crowns: RPN recall by object size'),
+    'trees_table3': ('trees', 'table3', 'Table 3 on tree crowns: Faster R-CNN, box AP'),
+}
+
+
+def write_charts(results: dict, out_dir: str) -> List[str]:
+    """The results' charts (:data:`CHARTS`): bars of ours (mean over seeds, with the
+    seeds' range), the paper's COCO value as a tick; returns the files written."""
+    written = []
+    for name, (group, table, title) in CHARTS.items():
+        rows = results[group][table]
+        paper = PAPER_TABLES[table]
+        chart_rows = [(r['row'], config_name(r['config']), row_metrics(r),
+                       paper[r['row'][-2]][1]) for r in rows]
+        seeds = {len(r.get('seeds', {})) for r in rows} - {0}
+        suffix = f' (mean of {max(seeds)} seeds)' if seeds else ' (one seed)'
+        written.append(bar_chart(chart_rows, osp.join(out_dir, f'{name}.png'), title + suffix,
+                                 seed_spread(rows)))
+    return written
 
 
 def _block(name: str) -> Tuple[str, str]:

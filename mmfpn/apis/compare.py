@@ -88,7 +88,7 @@ def compare(tables: Dict[str, List[Tuple[str, str, Optional[dict]]]], work_root:
             f.write(table + '\n')
         write_json(rows, osp.join(out_dir, f'{name}.json'))
         chart = bar_chart(rows, osp.join(out_dir, f'{name}.png'),
-                          f'{name}: tiny dataset (ours); see .md for the paper')
+                          f'{name}: our runs as bars, the paper on COCO as black ticks')
         print(table)
         print(f'compare: wrote {chart}')
 

@@ -65,13 +65,15 @@ def run_demo(config: str = DEFAULT_CONFIG, work_dir: Optional[str] = None,
     checkpoint = last_checkpoint(work_dir)
     curve = plot_loss_curve(work_dir, osp.join(work_dir, 'loss_curve.png'))
     images = sorted(glob.glob(osp.join(TINY_ROOT, 'val', '*.png')))[:num_images]
-    drawn = draw_detections(config, checkpoint, images, osp.join(work_dir, 'detections'))
-    pyramid = draw_pyramid(config, checkpoint, images[0],
-                           osp.join(TINY_ROOT, 'annotations', 'instances_val.json'),
+    val_ann = osp.join(TINY_ROOT, 'annotations', 'instances_val.json')
+    drawn = draw_detections(config, checkpoint, images, osp.join(work_dir, 'detections'),
+                            ann_file=val_ann)
+    pyramid = draw_pyramid(config, checkpoint, images[0], val_ann,
                            osp.join(work_dir, 'pyramid.png'))
     exported = run_tool(tool_command('export_mmdet.py', config, checkpoint,
                                      osp.join(work_dir, 'mmdet')), capture=True).split()
     print(f'demo: loss curve: {curve}')
     print(f'demo: the pyramid at work (P2..P6, levels of each box): {pyramid}')
-    print(f'demo: detections on {len(drawn)} val images: {osp.dirname(drawn[0])}/')
+    print(f'demo: detections (right) beside the ground truth (left) on {len(drawn)} val '
+          f'images: {osp.dirname(drawn[0])}/')
     print(f'demo: exported for stock mmdet (no mmfpn needed): {" ".join(exported)}')

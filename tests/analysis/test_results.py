@@ -135,3 +135,27 @@ def test_a_seeded_table6_row_states_mean_spread_and_only_the_papers_own_numbers(
     results['tiny']['table6'] = [row]
     assert metafile_metrics(results)['seg-proposal_r18_paper-fpn-7x7_tiny'] == {
         'AR@100': 45.5, 'AR@1000': 47.8}  # the mean; seconds are not a metafile metric
+
+
+def test_a_chart_says_what_it_shows_in_words_with_the_paper_and_the_seed_range(results):
+    from matplotlib.colors import to_hex
+    from matplotlib.container import BarContainer
+
+    from mmfpn.analysis.results import row_metrics, seed_spread
+    from mmfpn.analysis.tables import METHOD_COLORS, chart_figure
+    from mmfpn.paper import TABLE_3
+    rows = results['trees']['table3']
+    chart_rows = [(r['row'], 'config', row_metrics(r), TABLE_3[r['row'][-2]][1]) for r in rows]
+    ax = chart_figure(chart_rows, 'Table 3', seed_spread(rows)).axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        'box AP', 'box AP at IoU 0.5', 'box AP, small', 'box AP, medium']
+    bars = [c for c in ax.containers if isinstance(c, BarContainer)]
+    assert [to_hex(b.patches[0].get_facecolor()) for b in bars] == [
+        METHOD_COLORS['det'][k] for k in 'abc']
+    assert all(b.errorbar is not None for b in bars)  # two seeds a row: their range
+    fpn_low, fpn_high = seed_spread(rows)['3(c)']['bbox_mAP']
+    caps = bars[2].errorbar.lines[1]
+    assert sorted(round(float(cap.get_ydata()[0]), 1) for cap in caps) == [fpn_low, fpn_high]
+    ticks = sorted(round(float(seg[0][1]), 1) for lc in ax.collections
+                   for seg in lc.get_segments() if len(seg) == 2 and seg[0][1] == seg[1][1])
+    assert 33.9 in ticks and 17.8 in ticks  # the paper's 3(c) box AP and AP_s, on the bars
