@@ -13,13 +13,14 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmfpn.apis.demo import DEFAULT_CONFIG, run_demo  # noqa: E402
+from mmfpn.apis.demo import run_demo  # noqa: E402
+from mmfpn.config.load import DEMO_CONFIG  # noqa: E402
 from mmfpn.precision import PRECISION_CHOICES  # noqa: E402
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config', nargs='?', default=DEFAULT_CONFIG)
+    parser.add_argument('config', nargs='?', default=DEMO_CONFIG)
     parser.add_argument('--work-dir', default=None)
     parser.add_argument('--num-images', type=int, default=6)
     parser.add_argument('--precision', choices=PRECISION_CHOICES, default='auto',

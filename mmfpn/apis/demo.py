@@ -13,11 +13,10 @@ from typing import List, Optional, Sequence
 from mmfpn.analysis.pictures import draw_detections, plot_loss_curve
 from mmfpn.analysis.pyramid import draw_pyramid
 from mmfpn.apis.runs import run_tool, tool_command
+from mmfpn.config.load import DEMO_CONFIG
 from mmfpn.datasets.tiny import TINY_ROOT, ensure_tiny
 from mmfpn.engine.work_dir import last_checkpoint
 from mmfpn.precision import Precision, choose_precision
-
-DEFAULT_CONFIG = 'configs/tiny/faster-rcnn_r18-w24_paper-fpn_demo.py'
 
 
 def demo_train_command(config: str, work_dir: str, precision: Precision,
@@ -39,7 +38,7 @@ def demo_train_command(config: str, work_dir: str, precision: Precision,
     return cmd
 
 
-def run_demo(config: str = DEFAULT_CONFIG, work_dir: Optional[str] = None,
+def run_demo(config: str = DEMO_CONFIG, work_dir: Optional[str] = None,
              num_images: int = 6, cfg_options: Sequence[str] = (),
              precision: str = 'auto') -> None:
     """Train, evaluate, draw and export; prints each step and where its output is.

@@ -13,7 +13,7 @@ from mmfpn.benchmark.components import bench_anchors, bench_fpn, bench_roi_extra
 from mmfpn.benchmark.detector import OURS_CONFIG, bench_detector, bench_openvino, flops
 from mmfpn.benchmark.harness import machine
 from mmfpn.benchmark.training import TINY_CONFIG, bench_train
-from mmfpn.config.load import mim_path
+from mmfpn.config.load import DEMO_CONFIG, mim_path
 
 
 def run_train(height: int = 800, width: int = 1216, repeats: int = 5,
@@ -21,8 +21,7 @@ def run_train(height: int = 800, width: int = 1216, repeats: int = 5,
     """The training rows only: R50-FPN at ``height x width``, batch 2; the full-width
     tiny config and ``make demo``'s config (3/8 width, 500 training proposals) at
     320x320, batch 4."""
-    from mmfpn.apis.demo import DEFAULT_CONFIG
-    demo = Config.fromfile(mim_path(*DEFAULT_CONFIG.split('/')))
+    demo = Config.fromfile(mim_path(*DEMO_CONFIG.split('/')))
     return dict(machine=machine(device), train=dict(
         r50_fpn=bench_train(Config.fromfile(OURS_CONFIG), height, width, 2, repeats, device),
         tiny=bench_train(Config.fromfile(TINY_CONFIG), 320, 320, 4, repeats, device),

@@ -14,6 +14,8 @@ from mmengine.utils import get_installed_path
 from mmfpn.config.registered import mmfpn_types, type_name
 from mmfpn.config.tree import walk_dicts
 
+#: The config ``make demo`` trains (the Makefile's ``CONFIG``).
+DEMO_CONFIG = 'configs/tiny/faster-rcnn_r18-w24_paper-fpn_demo.py'
 #: What the package carries for mim (``configs/``, ``tools/``, ``model-index.yml``),
 #: so that code finds them in an installed package as well as in a checkout.
 MIM_ROOT = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), '.mim')

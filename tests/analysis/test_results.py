@@ -81,9 +81,9 @@ def test_a_file_without_the_block_is_refused(results):
 
 
 def test_demo_states_both_precisions_of_the_config_make_demo_trains(results):
-    from mmfpn.apis.demo import DEFAULT_CONFIG
-    assert results['demo']['config'] == DEFAULT_CONFIG
-    assert f'CONFIG ?= {DEFAULT_CONFIG}' in read('Makefile')
+    from mmfpn.config.load import DEMO_CONFIG
+    assert results['demo']['config'] == DEMO_CONFIG
+    assert f'CONFIG ?= {DEMO_CONFIG}' in read('Makefile')
     for precision in ('fp32', 'amp'):
         assert 0 < stated_demo_metrics(results, precision)['bbox_mAP'] <= 100
         assert results['demo'][precision]['machine'] and results['demo'][precision]['date']

@@ -10,8 +10,8 @@
 # Not a change of behaviour: RPN proposals are NMS-ed one pyramid level at a time
 # (mmdet's `split_thr=0`). mmdet's default NMS-es all levels in one call with the
 # levels' boxes offset apart, comparing every pair across levels only to find IoU 0;
-# the kept boxes are the same, and on a CPU it is 2.4x faster (45 -> 19 ms per
-# image for 5 x 1000 boxes, docs/training_speed.md).
+# the kept boxes are the same, and on a CPU it is faster (measured in
+# docs/training_speed.md).
 custom_imports = dict(imports=['mmfpn'], allow_failed_imports=False)
 _base_ = 'mmdet::_base_/models/faster-rcnn_r50_fpn.py'
 
