@@ -21,7 +21,7 @@ $PIP install -q --disable-pip-version-check $(grep -E '^(numpy|wheel|ninja|setup
 if $VENV/bin/python -c "import mmcv, mmcv.ops" 2>/dev/null; then
   step "3/5 mmcv 2.1.0 with ops: already installed"
 else
-  step "3/5 mmcv 2.1.0 with C++ ops: first build takes about 10 min on 2 cores (9 min 44 s measured); pip caches the wheel"
+  step "3/5 mmcv 2.1.0 with C++ ops: first build takes 10-17 min on 2 cores (9 min 44 s and 17 min measured on two machines); pip caches the wheel"
   start=$(date +%s)
   MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-2} $PIP install --disable-pip-version-check \
       --no-build-isolation "mmcv==2.1.0"
