@@ -1,8 +1,8 @@
 # Table 3(c) on the embedded tiny dataset: Faster R-CNN with the paper's FPN,
 # ResNet-18 from scratch on a CPU. The model's CPU sizing and its deviations from the
-# paper: configs/_base_/models/faster-rcnn_r18_paper-fpn_tiny.py.
+# paper: configs/_base_/models/faster-rcnn_r18_paper-fpn.py.
 _base_ = [
-    '../_base_/models/faster-rcnn_r18_paper-fpn_tiny.py',
+    '../_base_/models/faster-rcnn_r18_paper-fpn.py',
     '../_base_/datasets/tiny.py',
     '../_base_/schedules/tiny.py',
     '../_base_/tiny_runtime.py',

@@ -1,7 +1,7 @@
 # Table 3(a) on real images: single-scale Faster R-CNN on C4 (configs/_base_/models/
-# faster-rcnn_r18-c4_tiny.py) on the tree-crown tiles, one class.
+# faster-rcnn_r18-c4.py) on the tree-crown tiles, one class.
 _base_ = [
-    '../_base_/models/faster-rcnn_r18-c4_tiny.py',
+    '../_base_/models/faster-rcnn_r18-c4.py',
     '../_base_/datasets/trees.py',
     '../_base_/schedules/trees.py',
     '../_base_/trees_runtime.py',

@@ -1,8 +1,8 @@
 # Table 3(c) on real images: the tiny FPN Faster R-CNN (configs/_base_/models/
-# faster-rcnn_r18_paper-fpn_tiny.py) on the tree-crown tiles, one class. `make real`
+# faster-rcnn_r18_paper-fpn.py) on the tree-crown tiles, one class. `make real`
 # builds data/trees/ first.
 _base_ = [
-    '../_base_/models/faster-rcnn_r18_paper-fpn_tiny.py',
+    '../_base_/models/faster-rcnn_r18_paper-fpn.py',
     '../_base_/datasets/trees.py',
     '../_base_/schedules/trees.py',
     '../_base_/trees_runtime.py',

@@ -1,7 +1,7 @@
 # Table 1(a) on real images: single-scale RPN on C4 (configs/_base_/models/
-# rpn_r18-c4_tiny.py) on the tree-crown tiles.
+# rpn_r18-c4.py) on the tree-crown tiles.
 _base_ = [
-    '../_base_/models/rpn_r18-c4_tiny.py',
+    '../_base_/models/rpn_r18-c4.py',
     '../_base_/datasets/trees_rpn.py',
     '../_base_/schedules/trees.py',
     '../_base_/trees_runtime.py',

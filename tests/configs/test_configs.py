@@ -140,6 +140,16 @@ def test_every_leaf_config_resolves_to_its_recorded_dict():
     assert set(recorded) == set(found)
 
 
+def test_no_other_config_file_shares_a_leaf_configs_name():
+    """``mim train mmfpn NAME.py`` finds a config by its file name, bases included, and
+    refuses a name that two files carry."""
+    import collections
+    import glob
+    names = collections.Counter(osp.basename(p) for p in glob.glob(
+        osp.join(ROOT, 'configs', '**', '*.py'), recursive=True))
+    assert [p for p in LEAF_CONFIGS if names[osp.basename(p)] > 1] == []
+
+
 def test_paper_faster_rcnn_uses_the_three_components():
     cfg = Config.fromfile(osp.join(ROOT, 'configs/tiny/faster-rcnn_r18_paper-fpn_tiny.py'))
     assert cfg.model.neck.type == 'PaperFPN'

@@ -1,6 +1,6 @@
 # Table 3(b)'s model sized for CPUs: single-scale Faster R-CNN on C5: RPN on C5 with all
 # five anchor sizes, RoIs pooled from C5 to 7x7, the same 2-fc head as the FPN model.
-_base_ = './faster-rcnn_r18_paper-fpn_tiny.py'
+_base_ = './faster-rcnn_r18_paper-fpn.py'
 model = dict(
     backbone=dict(out_indices=(3, )),
     neck=None,

@@ -2,7 +2,7 @@
 # all five anchor sizes, RoIs pooled from C4 to 14x14, the conv5 stage as the head
 # (ResNet-18's layer4, 512 channels) and average pooling, as ./fast-rcnn_r50-c4.py
 # does for ResNet-50. RPN and detector share features and train end to end.
-_base_ = './faster-rcnn_r18_paper-fpn_tiny.py'
+_base_ = './faster-rcnn_r18_paper-fpn.py'
 model = dict(
     backbone=dict(num_stages=3, strides=(1, 2, 2), dilations=(1, 1, 1), out_indices=(2, )),
     neck=None,

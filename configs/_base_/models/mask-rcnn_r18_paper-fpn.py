@@ -1,7 +1,7 @@
 # Mask R-CNN with the paper's components sized for CPUs: the tiny FPN Faster R-CNN
-# (./faster-rcnn_r18_paper-fpn_tiny.py) plus mmdet's FCN mask head (4 convs of d = 64
+# (./faster-rcnn_r18_paper-fpn.py) plus mmdet's FCN mask head (4 convs of d = 64
 # channels, 28x28 masks) on 14x14 RoIs pooled by PaperRoIExtractor.
-_base_ = './faster-rcnn_r18_paper-fpn_tiny.py'
+_base_ = './faster-rcnn_r18_paper-fpn.py'
 model = dict(
     roi_head=dict(
         mask_roi_extractor=dict(type='PaperRoIExtractor', out_channels=64, canonical_scale=112,
