@@ -10,8 +10,8 @@ import os.path as osp
 import re
 from typing import Dict, List, Sequence, Tuple
 
-from mmfpn.analysis.tables import bar_chart, config_name, markdown_table
-from mmfpn.paper import TABLE_1, TABLE_2, TABLE_3, TABLE_6, TIME
+from mmfpn.analysis.tables import PAPER_TABLES, bar_chart, config_name, markdown_table
+from mmfpn.paper import TABLE_3, TIME
 
 #: mmdet's ``CocoMetric`` key -> the metric name in mim's metafile.
 METAFILE_METRICS = {'bbox_mAP': 'box AP', 'bbox_mAP_50': 'box AP@0.5',
@@ -20,9 +20,6 @@ METAFILE_METRICS = {'bbox_mAP': 'box AP', 'bbox_mAP_50': 'box AP@0.5',
                     'segm_mAP_s': 'mask AP_s', 'segm_mAP_m': 'mask AP_m', 'segm_mAP_l': 'mask AP_l',
                     'AR@100': 'AR@100', 'AR@1000': 'AR@1000', 'AR_s@1000': 'AR_s@1000',
                     'AR_m@1000': 'AR_m@1000', 'AR_l@1000': 'AR_l@1000'}
-PAPER_TABLES = {'table1': TABLE_1, 'table2': TABLE_2, 'table3': TABLE_3, 'table6': TABLE_6}
-
-
 def load_results(path: str) -> dict:
     """``docs/results.json`` as a dict."""
     with open(path) as f:
@@ -47,12 +44,14 @@ def row_metrics(row: dict) -> Dict[str, float]:
     return {k: round(sum(m[k] for m in seeds) / len(seeds), _digits(k)) for k in seeds[0]}
 
 
-def table_rows(results: dict, table: str) -> List[Tuple[str, str, dict, dict]]:
-    """``(row, config name, ours, paper)`` of a tiny table, for :func:`markdown_table` and
-    charts; a row run with several seeds states their mean."""
+def table_rows(results: dict, table: str,
+               group: str = 'tiny') -> List[Tuple[str, str, dict, dict]]:
+    """``(row, config name, ours, paper)`` of a table of ``group`` (``'tiny'``,
+    ``'trees'``), for :func:`markdown_table` and charts; a row run with several seeds
+    states their mean."""
     paper = PAPER_TABLES[table]
     return [(r['row'], config_name(r['config']), row_metrics(r), paper[r['row'][-2]][1])
-            for r in results['tiny'][table]]
+            for r in results[group][table]]
 
 
 def demo_table(results: dict) -> str:
@@ -165,12 +164,10 @@ def write_charts(results: dict, out_dir: str) -> List[str]:
     written = []
     for name, (group, table, title) in CHARTS.items():
         rows = results[group][table]
-        paper = PAPER_TABLES[table]
-        chart_rows = [(r['row'], config_name(r['config']), row_metrics(r),
-                       paper[r['row'][-2]][1]) for r in rows]
         seeds = {len(r.get('seeds', {})) for r in rows} - {0}
         suffix = f' (mean of {max(seeds)} seeds)' if seeds else ' (one seed)'
-        written.append(bar_chart(chart_rows, osp.join(out_dir, f'{name}.png'), title + suffix,
+        written.append(bar_chart(table_rows(results, table, group),
+                                 osp.join(out_dir, f'{name}.png'), title + suffix,
                                  seed_spread(rows)))
     return written
 

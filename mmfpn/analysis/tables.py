@@ -46,15 +46,14 @@ METHOD_COLORS = {
     'seg': {'a': '#7f7f7f', 'c': '#bcbd22', 'd': '#17becf', 'e': '#2ca02c', 'f': '#d62728',
             'g': '#ff9896'}}
 _ROW = re.compile(r'^([1-6])\(([a-g])\)$')
-
-
-_PAPER_ROWS = {'1': TABLE_1, '2': TABLE_2, '3': TABLE_3, '6': TABLE_6}
+#: The paper's tables by name: row -> (description, metrics).
+PAPER_TABLES = {'table1': TABLE_1, 'table2': TABLE_2, 'table3': TABLE_3, 'table6': TABLE_6}
 
 
 def row_label(row: str, config: str) -> str:
     """A chart legend's words for a row: the paper's description of it, and the config."""
     found = _ROW.match(row)
-    described = _PAPER_ROWS.get(found[1], {}).get(found[2]) if found else None
+    described = PAPER_TABLES.get(f'table{found[1]}', {}).get(found[2]) if found else None
     return f'{row} {described[0]}: {config}' if described else f'{row}: {config}'
 
 

@@ -141,12 +141,11 @@ def test_a_chart_says_what_it_shows_in_words_with_the_paper_and_the_seed_range(r
     from matplotlib.colors import to_hex
     from matplotlib.container import BarContainer
 
-    from mmfpn.analysis.results import row_metrics, seed_spread
+    from mmfpn.analysis.results import seed_spread, table_rows
     from mmfpn.analysis.tables import METHOD_COLORS, chart_figure
-    from mmfpn.paper import TABLE_3
     rows = results['trees']['table3']
-    chart_rows = [(r['row'], 'config', row_metrics(r), TABLE_3[r['row'][-2]][1]) for r in rows]
-    ax = chart_figure(chart_rows, 'Table 3', seed_spread(rows)).axes[0]
+    ax = chart_figure(table_rows(results, 'table3', 'trees'), 'Table 3',
+                      seed_spread(rows)).axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == [
         'box AP', 'box AP at IoU 0.5', 'box AP, small', 'box AP, medium']
     bars = [c for c in ax.containers if isinstance(c, BarContainer)]
